@@ -1,0 +1,43 @@
+"""``lwz``: the command line. Subcommands live in ``longwriter_zero.commands``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from longwriter_zero.errors import UserError
+
+# Each module adds its own subcommand(s).
+COMMAND_MODULES = [
+    "longwriter_zero.commands.train",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lwz", description="LongWriter-Zero: RL for ultra-long writing")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        code = args.func(args)
+    except UserError as e:
+        print(f"lwz {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"lwz {args.command}: interrupted; finished work is kept", file=sys.stderr)
+        return 130
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

