@@ -1,0 +1,1 @@
+"""Data: writing-request filtering, length-range prediction and the RL prompt set."""
