@@ -122,8 +122,10 @@ def parse_completion(text: str, require_think: bool = True) -> Parsed:
     expected = ["<think>", "</think>", "<answer>", "</answer>"] if require_think else ["<answer>", "</answer>"]
     well = names == expected
     if well:
-        pieces = _TAG.sub("\x00", text).split("\x00")
-        # pieces: [before, think, between, answer, after] or [before, answer, after]
+        # text between consecutive tags (from the tag spans, so no character of the text can be
+        # mistaken for a separator): [before, think, between, answer, after] or [before, answer, after]
+        cuts = [0] + [pos for _, start, end in tags for pos in (start, end)] + [len(text)]
+        pieces = [text[a:b] for a, b in zip(cuts[::2], cuts[1::2])]
         outer = [pieces[0], pieces[-1]] + ([pieces[2]] if require_think else [])
         inner_answer = pieces[-2]
         well = all(not p.strip() for p in outer) and bool(inner_answer.strip())

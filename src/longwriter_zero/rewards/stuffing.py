@@ -1,0 +1,135 @@
+"""Keyword stuffing: a few content terms used far more often than ordinary writing would.
+
+The paper's limitation section notes that the writing reward model can be hacked by stuffing
+high-reward keywords; it gives no detector. This one compares each content term's rate with an
+ordinary-text expectation and with the prompt:
+
+- ``n`` = content terms in the answer (English words minus stop words, Chinese bigrams; see
+  ``text_units``). Below ``min_content_terms`` the answer is too short to judge: score 1.0,
+  ``judged`` = 0. (In a short piece a central noun, "heron" in a fable about a heron, can be
+  8% of the content words; rates say little there.)
+- Background expectation: in ordinary long-form prose no single content word other than the
+  subject of the request goes much above 1-2% of the content words (the project's 1,000-word
+  test essay peaks at 1.4%). A term's allowed count is ``max(min_count, max_rate * n)``, and
+  ``prompt_factor`` times that for terms that appear in the request (the subject of the
+  writing may legitimately recur).
+- ``stuffed_share`` = sum over terms of ``max(0, count - allowed) / n``: the share of the
+  content that is excess repetition of a few terms.
+- Score ``= max(0, 1 - slope * stuffed_share)``; 1.0 means no stuffing.
+
+For monitoring, the report also carries the top-k share of non-prompt terms and the share
+Zipf's law (exponent 1) would give the top k of the answer's own vocabulary,
+``H(k) / H(V)``; a top-k share above that ceiling is a strong sign of stuffing.
+
+Known limit: a story's protagonist or a place named only in the answer is a non-prompt term
+that can recur at several per cent; ``max_rate`` is set above that, so mild stuffing of short
+texts passes. The measure is meant to catch the gross hack, cheaply, at every step.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from longwriter_zero.prompts import parse_completion
+from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.text_units import content_words, tokenize, tokenize_answer
+
+
+@dataclass(frozen=True)
+class StuffingConfig:
+    max_rate: float = 0.03          # allowed share of content terms for one non-prompt term
+    prompt_factor: float = 3.0      # prompt terms may be this many times more frequent
+    min_count: int = 5              # a term needs more than this many uses to count as stuffed
+    min_content_terms: int = 150    # shorter answers are not judged
+    top_k: int = 5                  # size of the monitored top-k share
+    slope: float = 10.0             # score = 1 - slope * stuffed_share
+
+
+DEFAULT = StuffingConfig()
+
+
+@dataclass
+class StuffingReport:
+    score: float
+    judged: bool
+    content_terms: int                      # n
+    stuffed_share: float                    # excess uses of over-used terms / n
+    top_k_share: float                      # share of the k most frequent non-prompt terms
+    zipf_top_k_share: float                 # H(k) / H(V): Zipf's share for the top k of V types
+    top_terms: list = field(default_factory=list)  # [(term, count, rate, in_prompt, over_used)]
+
+    def parts(self) -> dict[str, float]:
+        over = [t for t in self.top_terms if t[4]]
+        return {"score": self.score, "judged": float(self.judged), "content_terms": float(self.content_terms),
+                "stuffed_share": self.stuffed_share, "top_k_share": self.top_k_share,
+                "zipf_top_k_share": self.zipf_top_k_share, "over_used_terms": float(len(over)),
+                "top_rate": self.top_terms[0][2] if self.top_terms else 0.0}
+
+
+def _harmonic(n: int) -> float:
+    return sum(1.0 / r for r in range(1, n + 1))
+
+
+def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT) -> StuffingReport:
+    """Rates of the answer's content terms against the prompt and the ordinary-text allowance."""
+    terms = content_words(tokenize_answer(answer).tokens)
+    n = len(terms)
+    prompt_terms = set(content_words(tokenize(prompt))) if prompt else set()
+    counts = Counter(terms)
+    ranked = counts.most_common()
+    non_prompt = [(w, c) for w, c in ranked if w not in prompt_terms]
+    k = cfg.top_k
+    top_k_share = sum(c for _, c in non_prompt[:k]) / n if n else 0.0
+    zipf = _harmonic(min(k, len(ranked))) / _harmonic(len(ranked)) if ranked else 0.0
+
+    excess = 0.0
+    top_terms = []
+    for w, c in ranked[: max(k, 20)]:
+        in_prompt = w in prompt_terms
+        allowed = max(cfg.min_count, cfg.max_rate * n * (cfg.prompt_factor if in_prompt else 1.0))
+        over = c > allowed
+        if over:
+            excess += c - allowed
+        if len(top_terms) < k or over:
+            top_terms.append((w, c, c / n, in_prompt, over))
+    judged = n >= cfg.min_content_terms
+    stuffed_share = excess / n if n and judged else 0.0
+    score = max(0.0, 1.0 - cfg.slope * stuffed_share)
+    return StuffingReport(score, judged, n, stuffed_share, top_k_share, zipf, top_terms)
+
+
+def stuffing_score(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT) -> tuple[float, dict[str, float]]:
+    """(score in [0, 1], parts); 1.0 = no stuffing."""
+    report = analyze_stuffing(answer, prompt, cfg)
+    return report.score, report.parts()
+
+
+class StuffingReward:
+    """Keyword-stuffing score of each answer (registered as ``stuffing``).
+
+    With weight 0 in the config it is a training-time monitor: the trainer logs its score and
+    parts (``stuffing/stuffed_share``, ``stuffing/top_rate``, ...) without it moving the policy.
+    """
+
+    name = "stuffing"
+
+    def __init__(self, require_think: bool = True, max_rate: float = DEFAULT.max_rate,
+                 prompt_factor: float = DEFAULT.prompt_factor, min_count: int = DEFAULT.min_count,
+                 min_content_terms: int = DEFAULT.min_content_terms, slope: float = DEFAULT.slope):
+        self.require_think = require_think
+        self.cfg = StuffingConfig(max_rate=max_rate, prompt_factor=prompt_factor, min_count=min_count,
+                                  min_content_terms=min_content_terms, slope=slope)
+
+    def __call__(self, prompts: Sequence[str], completions: Sequence[str],
+                 samples: Sequence[dict]) -> RewardOutput:
+        scores: list[float] = []
+        parts: dict[str, list[float]] = {}
+        for prompt, completion in zip(prompts, completions):
+            report = analyze_stuffing(parse_completion(completion, self.require_think).answer, prompt, self.cfg)
+            scores.append(report.score)
+            for key, value in report.parts().items():
+                if key != "score":
+                    parts.setdefault(key, []).append(value)
+        return RewardOutput(scores, parts)

@@ -1,0 +1,172 @@
+"""Splitting an answer into paragraphs, sentences and word tokens (English and Chinese).
+
+Choices, shared by the repetition and stuffing measures:
+
+- Paragraphs: blocks separated by a blank line. A text with no blank line but several lines
+  (models often emit single newlines between paragraphs) is split on every newline.
+- Sentences: split after ``. ! ?`` (plus closing quotes or brackets) when whitespace follows,
+  and after ``。！？；…`` directly. Abbreviations such as "Dr." split too; for repetition
+  measures that only makes units shorter, never hides a repeat.
+- Tokens: lower-cased Latin-script words (inner apostrophes and hyphens kept) and single CJK
+  characters, the same units ``counting.count_length`` counts, so shares of "text" are shares
+  of answer length.
+- Content terms: English tokens minus a small stop-word list, plus Chinese character bigrams
+  (single characters are too common to tell topics apart) that are not both function
+  characters; used where topic words matter (bag-of-words overlap, keyword stuffing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+_CJK_RANGE = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+TOKEN = re.compile(rf"[A-Za-z0-9\u00c0-\u024f]+(?:['’\-][A-Za-z0-9\u00c0-\u024f]+)*|[{_CJK_RANGE}]")
+_CJK_CHAR = re.compile(rf"[{_CJK_RANGE}]")
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|(?<=[。！？；…])[”’」』）)]*\s*")
+
+STOPWORDS = frozenset("""
+a about above after again against all also although am an and any are aren't as at be because been
+before being below between both but by can can't cannot could couldn't did didn't do does doesn't doing
+don't down during each either else even ever every few for from further had hadn't has hasn't have
+haven't having he he'd he'll he's her here here's hers herself him himself his how how's however i i'd
+i'll i'm i've if in into is isn't it it's its itself just let's many may me might more most much must
+mustn't my myself neither no nor not now of off often on once one only or other others ought our ours
+ourselves out over own per quite rather same several shall shan't she she'd she'll she's should
+shouldn't since so some such than that that's the their theirs them themselves then there there's these
+they they'd they'll they're they've this those though through thus to too under until up upon us very
+was wasn't we we'd we'll we're we've were weren't what what's when when's where where's whether which
+while who who's whom whose why why's will with within without won't would wouldn't yet you you'd you'll
+you're you've your yours yourself yourselves s t ll re ve d m
+""".split())
+
+# Chinese characters that carry grammar rather than topic.
+ZH_FUNCTION_CHARS = frozenset("的了是在和与及或也都就而但并且被把将对于从向到以之其这那些个有为着过么吗呢吧啊很更最又还没不")
+
+
+def paragraph_breaks(text: str) -> list[int]:
+    """Offsets where a new paragraph may start (after each separator; see the module docstring)."""
+    breaks = [m.end() for m in _BLANK_LINE.finditer(text)]
+    if not breaks and "\n" in text.strip():
+        breaks = [m.end() for m in re.finditer("\n", text)]
+    return breaks
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Non-empty paragraphs, stripped (see the module docstring for the rule)."""
+    bounds = [0] + paragraph_breaks(text) + [len(text)]
+    blocks = (text[a:b] for a, b in zip(bounds, bounds[1:]))
+    return [b.strip() for b in blocks if b.strip()]
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Non-empty sentences of one paragraph, stripped."""
+    return [s.strip() for s in _SENTENCE_END.split(paragraph) if s and s.strip()]
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words and single CJK characters."""
+    return TOKEN.findall(text.lower())
+
+
+def is_content_word(token: str) -> bool:
+    if _CJK_CHAR.fullmatch(token):
+        return token not in ZH_FUNCTION_CHARS
+    return token not in STOPWORDS and not token.isdigit() and len(token) > 1
+
+
+_CONTENT_CACHE: dict[str, int] = {}   # token -> 0 function word, 1 content word, 2 CJK character
+
+
+def _token_kind(token: str) -> int:
+    kind = _CONTENT_CACHE.get(token)
+    if kind is None:
+        if len(_CONTENT_CACHE) > 200_000:
+            _CONTENT_CACHE.clear()
+        kind = _CONTENT_CACHE[token] = 2 if is_cjk(token) else int(is_content_word(token))
+    return kind
+
+
+def content_set(tokens) -> set[str]:
+    """The set of ``content_words(tokens)``, faster for long token runs."""
+    unique = set(tokens)
+    kinds = {t: _token_kind(t) for t in unique}
+    out = {t for t, k in kinds.items() if k == 1}
+    if any(k == 2 for k in kinds.values()):
+        out.update(w for w in content_words(tokens) if len(w) == 2 and is_cjk(w[0]))
+    return out
+
+
+def content_words(tokens) -> list[str]:
+    """Content terms of a token sequence: English content words in order, and for each run of
+    CJK characters its bigrams (skipping pairs of two function characters)."""
+    out: list[str] = []
+    prev_cjk = ""
+    for t in tokens:
+        kind = _token_kind(t)
+        if kind == 2:
+            if prev_cjk and not (prev_cjk in ZH_FUNCTION_CHARS and t in ZH_FUNCTION_CHARS):
+                out.append(prev_cjk + t)
+            prev_cjk = t
+        else:
+            prev_cjk = ""
+            if kind:
+                out.append(t)
+    return out
+
+
+def is_cjk(token: str) -> bool:
+    return bool(_CJK_CHAR.fullmatch(token))
+
+
+@dataclass(frozen=True)
+class TokenizedAnswer:
+    """One answer's tokens with their paragraph and sentence, computed in one pass.
+
+    Paragraph and sentence ids count only units that hold tokens, in order (0, 1, 2, ...).
+    """
+
+    tokens: tuple[str, ...]       # [T] lower-cased tokens
+    paragraph: np.ndarray         # [T] paragraph id of each token
+    sentence: np.ndarray          # [T] sentence id of each token (sentences never cross paragraphs)
+    paragraph_starts: np.ndarray  # [P + 1] token offsets of each paragraph, then T
+    sentence_starts: np.ndarray   # [S + 1] token offsets of each sentence, then T
+
+    @property
+    def n_paragraphs(self) -> int:
+        return len(self.paragraph_starts) - 1
+
+    def paragraph_tokens(self, i: int) -> tuple[str, ...]:
+        return self.tokens[self.paragraph_starts[i]: self.paragraph_starts[i + 1]]
+
+
+def _run_starts(ids: np.ndarray) -> np.ndarray:
+    """Offsets where a run of equal ids starts, then len(ids)."""
+    if len(ids) == 0:
+        return np.zeros(1, dtype=np.int64)
+    change = np.flatnonzero(np.diff(ids)) + 1
+    return np.concatenate([[0], change, [len(ids)]]).astype(np.int64)
+
+
+@lru_cache(maxsize=64)
+def tokenize_answer(text: str) -> TokenizedAnswer:
+    """Tokens of ``text`` with paragraph and sentence ids (cached: the format reward, the
+    stuffing check and evaluation often look at the same answer)."""
+    para_breaks = paragraph_breaks(text)
+    sent_breaks = [m.start() for m in _SENTENCE_END.finditer(text)]
+    bounds = sorted(set([0] + para_breaks + sent_breaks + [len(text)]))
+    segment_tokens = [TOKEN.findall(text[a:b].lower()) for a, b in zip(bounds, bounds[1:])]
+    counts = np.fromiter((len(s) for s in segment_tokens), dtype=np.int64, count=len(segment_tokens))
+    segment_para = np.searchsorted(np.asarray(para_breaks, dtype=np.int64), np.asarray(bounds[:-1]), side="right")
+    keep = counts > 0
+    counts, segment_para = counts[keep], segment_para[keep]
+    tokens = tuple(tok for s in segment_tokens for tok in s)
+    # renumber so that only paragraphs and sentences holding tokens get ids
+    para_ids = np.cumsum(np.concatenate([[0], np.diff(segment_para) != 0])) if len(counts) else segment_para
+    paragraph = np.repeat(para_ids, counts)
+    sentence = np.repeat(np.arange(len(counts)), counts)
+    return TokenizedAnswer(tokens, paragraph, sentence, _run_starts(paragraph), _run_starts(sentence))

@@ -1,0 +1,168 @@
+"""Repetition measures: splitting, exact repeats, near duplicates, loops, metrics (hand-computed)."""
+
+from __future__ import annotations
+
+import math
+import random
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from longwriter_zero.jsonl import read_jsonl
+from longwriter_zero.rewards import repetition as rep
+from longwriter_zero.rewards.damage import paraphrase_paragraph, paraphrase_pad
+from longwriter_zero.rewards.text_units import (content_words, split_paragraphs, split_sentences,
+                                                tokenize, tokenize_answer)
+
+DATA = Path(__file__).parent / "data"
+ASSETS = Path(__file__).resolve().parents[1] / "src" / "longwriter_zero" / "assets"
+
+
+def test_split_paragraphs_blank_lines_and_single_newlines():
+    assert split_paragraphs("a b\n\n  \nc d\ne") == ["a b", "c d\ne"]
+    assert split_paragraphs("one\ntwo\n three ") == ["one", "two", "three"]
+    assert split_paragraphs("  \n ") == []
+
+
+def test_split_sentences_english_and_chinese():
+    assert split_sentences('He said "stop." Then left! Why? 3.5 stays') == ['He said "stop.', "Then left!", "Why?", "3.5 stays"]
+    assert split_sentences("我很好。你呢？好的") == ["我很好。", "你呢？", "好的"]
+
+
+def test_tokenize_answer_ids():
+    doc = tokenize_answer("One two. Three!\n\nFour 五六。")
+    assert doc.tokens == ("one", "two", "three", "four", "五", "六")
+    assert doc.paragraph.tolist() == [0, 0, 0, 1, 1, 1]
+    assert doc.sentence.tolist() == [0, 0, 1, 2, 2, 2]
+    assert doc.paragraph_starts.tolist() == [0, 3, 6]
+
+
+def test_content_words_drop_stopwords_and_use_chinese_bigrams():
+    assert content_words(tokenize("The river is very wide and the river floods")) == ["river", "wide", "river", "floods"]
+    # 的 and 是 are function characters, so the bigram 的是 is skipped; single chars are never terms
+    assert content_words(tokenize("河流的是")) == ["河流", "流的"]
+
+
+def test_exact_sentence_repeat_share_hand_computed():
+    s1 = "The harbour opens at six every morning."     # 7 tokens
+    s2 = "Fishing boats leave before the sun rises."   # 7 tokens
+    text = f"{s1} {s2}\n\n{s1}"                         # the copy: 7 of 21 tokens
+    report = rep.analyze_repetition(text)
+    assert report.total_tokens == 21
+    assert report.exact_repeat_share == pytest.approx(7 / 21)
+    assert report.repeated_share == pytest.approx(7 / 21)
+    assert report.score == pytest.approx(1 - 2 * 7 / 21)
+
+
+def test_short_sentences_are_not_repeats():
+    report = rep.analyze_repetition("Thank you. The report follows below today.\n\nThank you.")
+    assert report.exact_repeat_share == 0.0 and report.score == 1.0
+
+
+def test_normalisation_ignores_case_and_punctuation():
+    report = rep.analyze_repetition("The plan worked well enough.\n\nthe PLAN -- worked, well enough!")
+    assert report.exact_repeat_share == pytest.approx(5 / 10)
+
+
+def test_empty_answer_scores_one():
+    assert rep.repetition_score("")[0] == 1.0
+    assert rep.repetition_score("  \n\n ")[1]["total_tokens"] == 0.0
+
+
+def test_loop_rate_hand_computed():
+    # 12 tokens "a b c d" x3 -> 9 four-gram positions, 5 unique (abcd bcda cdab dabc abcd...)
+    text = "alpha beta gamma delta alpha beta gamma delta alpha beta gamma delta"
+    doc = tokenize_answer(text)
+    repeated, total = rep._loop_repeats(doc, rep.token_hashes(doc.tokens), 4)
+    assert (repeated, total) == (5, 9)
+    report = rep.analyze_repetition(text)
+    loop_excess = (5 / 9 - 0.1) / 0.9
+    assert report.loop_rate == pytest.approx(5 / 9)
+    assert report.score == pytest.approx(max(0.0, 1 - 2 * loop_excess))
+
+
+def test_loops_do_not_cross_paragraphs():
+    text = "alpha beta gamma delta\n\nalpha beta gamma delta"
+    doc = tokenize_answer(text)
+    assert rep._loop_repeats(doc, rep.token_hashes(doc.tokens), 4) == (0, 2)
+
+
+def test_ngram_hashes_equal_iff_ngrams_equal():
+    tokens = "a b c a b c a b d".split()
+    grams = rep.ngram_hashes(rep.token_hashes(tokens), 3)
+    plain = [tuple(tokens[i:i + 3]) for i in range(len(tokens) - 2)]
+    for i in range(len(plain)):
+        for j in range(len(plain)):
+            assert (grams[i] == grams[j]) == (plain[i] == plain[j])
+
+
+def test_minhash_estimates_jaccard():
+    rng = np.random.default_rng(0)
+    universe = rng.integers(0, 2**63, size=400, dtype=np.uint64)
+    a, b = universe[:200], universe[100:300]         # Jaccard = 100 / 300
+    sig = rep.minhash_signatures(np.concatenate([a, b]), np.array([0, 200]), num_perm=256)
+    assert rep.signature_jaccard(sig)[0, 1] == pytest.approx(1 / 3, abs=0.08)
+    assert rep.signature_jaccard(sig)[0, 0] == 1.0
+
+
+def test_weighted_set_overlap_matches_loop():
+    rng = random.Random(0)
+    sets = [set(rng.sample("abcdefghijklmnop", rng.randint(1, 8))) for _ in range(9)]
+    inter, wsize, size = rep.weighted_set_overlap(sets)
+    n = len(sets)
+    df = {w: sum(w in s for s in sets) for s in sets for w in s}
+    weight = {w: math.log1p(n / d) for w, d in df.items()}
+    for i in range(n):
+        assert size[i] == len(sets[i])
+        assert wsize[i] == pytest.approx(sum(weight[w] for w in sets[i]))
+        for j in range(n):
+            if i != j:
+                assert inter[i, j] == pytest.approx(sum(weight[w] for w in sets[i] & sets[j]))
+
+
+def test_honest_texts_have_no_near_duplicates():
+    texts = [r["response"] for r in read_jsonl(ASSETS / "honest_answers.jsonl")]
+    texts.append((DATA / "honest_essay.txt").read_text())
+    flagged = [t[:40] for t in texts if rep.analyze_repetition(t).score < 1.0]
+    assert flagged == []
+
+
+def test_hand_paraphrases_are_caught_but_not_by_exact_matching():
+    essay = split_paragraphs((DATA / "honest_essay.txt").read_text())
+    paraphrases = split_paragraphs((DATA / "honest_essay_paraphrases.txt").read_text())
+    text = "\n\n".join(essay[:8] + paraphrases)
+    pairs = rep.near_duplicate_pairs(text)
+    # each paraphrase (paragraphs 8..11) matches the essay paragraph it rewrites
+    assert sorted((a, b) for a, b, _, _ in pairs) == [(3, 8), (4, 9), (6, 10), (7, 11)]
+    assert rep.analyze_repetition(text, rep.RepetitionConfig(near_duplicates=False)).score == 1.0
+
+
+def test_automatic_paraphrase_is_caught():
+    paragraphs = split_paragraphs((DATA / "honest_essay.txt").read_text())
+    rng = random.Random(3)
+    copy = paraphrase_paragraph(paragraphs[5], rng)
+    assert copy != paragraphs[5]
+    pairs = rep.near_duplicate_pairs("\n\n".join(paragraphs[:7] + [copy]))
+    assert [(a, b) for a, b, _, _ in pairs] == [(5, 7)]
+
+
+def test_padding_share_drives_score():
+    essay = (DATA / "honest_essay.txt").read_text()
+    padded = paraphrase_pad(essay, random.Random(0), share=0.35)
+    report = rep.analyze_repetition(padded)
+    assert 0.3 <= report.near_dup_share <= 0.45
+    assert report.score == pytest.approx(max(0.0, 1 - 2 * report.repeated_share))
+
+
+def test_metrics_hand_computed():
+    text = "a b a b"
+    m = rep.repetition_metrics(text)
+    assert m["distinct_1"] == pytest.approx(2 / 4)
+    assert m["distinct_2"] == pytest.approx(2 / 3)      # ab, ba, ab
+    assert m["distinct_3"] == pytest.approx(2 / 2)      # aba, bab
+    assert m["repeated_4gram_rate"] == 0.0              # one 4-gram
+    raw = text.encode()
+    assert m["compression_ratio"] == pytest.approx(len(raw) / len(zlib.compress(raw, 9)))
+    assert set(rep.repetition_score(text)[1]) <= set(m)

@@ -1,0 +1,66 @@
+"""Keyword stuffing: hand-computed rates, prompt allowance, honest texts pass, stuffed text fails."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from longwriter_zero.rewards.damage import stuff_keywords
+from longwriter_zero.rewards.registry import build_reward
+from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing, stuffing_score
+
+DATA = Path(__file__).parent / "data"
+PROMPT = "Write an essay on why small towns still need public libraries."
+
+
+def _filler(n: int) -> str:
+    """n distinct content words (w0 w1 ...), none repeated."""
+    return " ".join(f"word{i}x" for i in range(n))
+
+
+def test_hand_computed_excess():
+    # 180 content terms: 170 distinct fillers + "gadget" x10. allowed = max(5, 0.03 * 180) = 5.4
+    text = _filler(170) + " " + " ".join(["gadget"] * 10)
+    report = analyze_stuffing(text, "", StuffingConfig())
+    assert report.content_terms == 180 and report.judged
+    assert report.stuffed_share == pytest.approx((10 - 5.4) / 180)
+    assert report.score == pytest.approx(1 - 10 * (10 - 5.4) / 180)
+    assert report.top_terms[0][:2] == ("gadget", 10)
+
+
+def test_prompt_terms_get_a_larger_allowance():
+    text = _filler(170) + " " + " ".join(["gadget"] * 10)
+    # in the prompt: allowed = 0.03 * 180 * 3 = 16.2 > 10
+    assert analyze_stuffing(text, "Tell me about a gadget").score == 1.0
+
+
+def test_short_answers_are_not_judged():
+    text = _filler(50) + " " + " ".join(["gadget"] * 20)
+    report = analyze_stuffing(text)
+    assert not report.judged and report.score == 1.0
+    assert report.parts()["top_rate"] == pytest.approx(20 / 70)
+
+
+def test_zipf_ceiling_hand_computed():
+    report = analyze_stuffing("alpha beta beta gamma gamma gamma", "", StuffingConfig(top_k=2))
+    # V = 3 types: H(2) / H(3) = 1.5 / (11/6)
+    assert report.zipf_top_k_share == pytest.approx(1.5 / (11 / 6))
+    assert report.top_k_share == pytest.approx(5 / 6)
+
+
+def test_honest_essay_passes_and_stuffed_essay_fails():
+    essay = (DATA / "honest_essay.txt").read_text()
+    assert stuffing_score(essay, PROMPT)[0] == 1.0
+    stuffed = stuff_keywords(essay, random.Random(0), rate=0.08)
+    score, parts = stuffing_score(stuffed, PROMPT)
+    assert score < 0.8 and parts["over_used_terms"] >= 1
+
+
+def test_reward_object_is_a_monitor_with_parts():
+    reward = build_reward("stuffing", {}, {"require_think": True})
+    essay = (DATA / "honest_essay.txt").read_text()
+    out = reward([PROMPT], [f"<think>p</think><answer>{essay}</answer>"], [{}])
+    assert out.scores == [1.0]
+    assert {"stuffed_share", "top_rate", "top_k_share", "zipf_top_k_share", "judged"} <= set(out.parts)
