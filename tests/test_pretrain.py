@@ -196,3 +196,23 @@ def test_pretrain_learns_resumes_exactly_and_reloads(tmp_path, small_corpus, res
         gen = model.generate(ids, max_new_tokens=6, min_new_tokens=6, do_sample=False)
     assert gen.shape[1] == ids.shape[1] + 6
     assert isinstance(tok.decode(gen[0, ids.shape[1]:]), str)
+
+
+def test_lora_run_saves_merged_model_and_gguf_flag_is_cleared(tmp_path, small_corpus, restore_threads):
+    from longwriter_zero.models import load_model
+    from longwriter_zero.trainer.causal_lm import drop_gguf_flag
+
+    model, _ = load_model("tiny-random")
+    model.config.quantization_config = {"quant_method": "gguf", "gguf_file": "x.gguf"}
+    model.is_quantized = True
+    assert drop_gguf_flag(model) and not model.is_quantized
+    assert "quantization_config" not in model.config.to_dict()
+    assert not drop_gguf_flag(model)
+
+    raw = tiny_raw(small_corpus, tmp_path / "lora", steps=2, save_every=0)
+    raw["model"]["lora_r"] = 4
+    summary = pretrain(build(PretrainConfig, raw))
+    final = Path(summary["final_model"])
+    assert (final / "model.safetensors").exists() and not (final / "adapter_model.safetensors").exists()
+    merged, _ = load_model(str(final))
+    assert not any("lora" in name for name, _ in merged.named_parameters())

@@ -344,6 +344,7 @@ def run_causal_lm(cfg: LMRunConfig, run: LMRun, resume_from: Path | None) -> dic
     run_dir = Path(cfg.output_dir)
     metrics_path = run_dir / METRICS
     device = resolve_device(cfg.device)
+    drop_gguf_flag(run.model)
     run.model.to(device)
 
     before = [r for r in (read_jsonl(metrics_path) if metrics_path.exists() else []) if r.get("when") == "before"]
@@ -403,6 +404,29 @@ def run_causal_lm(cfg: LMRunConfig, run: LMRun, resume_from: Path | None) -> dic
     if not math.isfinite(loss_after):
         raise UserError(f"{run.kind}: training diverged (held-out loss {loss_after}); lower optim.lr")
     return summary
+
+
+def drop_gguf_flag(model) -> bool:
+    """Clear a leftover GGUF "quantized" flag from a model whose weights are plain floats.
+
+    transformers dequantizes GGUF weights when it loads them, but keeps the model (and a
+    checkpoint saved from its config) marked as GGUF-quantized, and ``Trainer`` refuses to train
+    such a model. The flag carries no information once the weights are floats, so it is removed
+    from the model and its config (``final/`` is then saved without it). Returns True if cleared.
+    """
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    quant = getattr(base.config, "quantization_config", None)
+    method = quant.get("quant_method") if isinstance(quant, dict) else getattr(quant, "quant_method", None)
+    if str(getattr(method, "value", method)).lower() != "gguf":
+        return False
+    if any(p.dtype not in (torch.float32, torch.bfloat16, torch.float16) for p in base.parameters()):
+        return False
+    del base.config.quantization_config
+    for m in {base, model}:
+        for attr, value in (("is_quantized", False), ("hf_quantizer", None), ("quantization_method", None)):
+            if hasattr(m, attr):
+                setattr(m, attr, value)
+    return True
 
 
 def apply_threads(threads: int) -> None:
