@@ -1,16 +1,41 @@
-"""The RL prompt set: JSONL rows with ``prompt``, ``range`` [lower, upper], ``lang``, ``source``, ``id``."""
+"""The RL prompt set: JSONL rows with ``prompt``, ``range`` [lower, upper], ``lang``, ``source``, ``id``
+(``range_source`` says where the range came from: explicit / judge / prior).
+
+Also its export to verl's RL Parquet layout (``export_verl``), one row per prompt:
+
+- ``data_source``: "longwriter_zero" (what verl's reward dispatch keys on)
+- ``prompt``: chat messages ``[{"role": "user", "content": request}]`` (the raw request; the
+  think template is applied by the rollout, as in this project's own trainer)
+- ``ability``: "writing"
+- ``reward_model``: ``{"style": "rule", "ground_truth": "[lower, upper]"}`` -- the range as a JSON
+  string, so the column has one type whatever else shares the file; ``range_from_ground_truth``
+  reads it back (and accepts a list too)
+- ``extra_info``: ``{"index", "id", "lang", "range", "request", "source"}``
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Iterable, Sequence
+
 from longwriter_zero.errors import UserError
-from longwriter_zero.jsonl import iter_jsonl
+from longwriter_zero.jsonl import iter_jsonl, write_jsonl_atomic
 from longwriter_zero.prompts import detect_language
 from longwriter_zero.rewards.length import check_range
 
+DATA_SOURCE = "longwriter_zero"
 
-def load_prompt_set(path) -> list[dict]:
-    """Read and validate the RL prompt set; errors name the file and line."""
+
+def load_prompt_set(path, require_range: bool = False) -> list[dict]:
+    """Read and validate the RL prompt set; errors name the file and line.
+
+    Checks: valid JSON objects; a non-empty string ``prompt``; ``range`` (required when
+    ``require_range``) as [lower, upper] with 0 <= lower <= upper; ``lang`` a non-empty string;
+    ``id`` unique. Missing ``lang`` is detected from the prompt, missing ``id`` is the line number.
+    """
     rows = []
+    seen: dict[str, int] = {}
     for lineno, row in iter_jsonl(path):
         where = f"{path}:{lineno}"
         prompt = row.get("prompt")
@@ -18,9 +43,94 @@ def load_prompt_set(path) -> list[dict]:
             raise UserError(f"{where}: missing or empty 'prompt'")
         if "range" in row:
             row["range"] = list(check_range(row["range"], where))
+        elif require_range:
+            raise UserError(f"{where}: no 'range' (add ranges with `lwz data ranges`)")
+        if "lang" in row and (not isinstance(row["lang"], str) or not row["lang"].strip()):
+            raise UserError(f"{where}: 'lang' must be a non-empty string, got {row['lang']!r}")
         row.setdefault("lang", detect_language(prompt))
         row.setdefault("id", f"{lineno}")
+        row["id"] = str(row["id"])
+        if row["id"] in seen:
+            raise UserError(f"{where}: duplicate id {row['id']!r} (also on line {seen[row['id']]})")
+        seen[row["id"]] = lineno
         rows.append(row)
     if not rows:
         raise UserError(f"{path}: no prompts")
     return rows
+
+
+def prompt_row(prompt: str, lang: str, range_: Sequence[int], source: str, id_: str, **extra) -> dict:
+    """One prompt-set row, keys in the documented order."""
+    lo, hi = check_range(list(range_), f"prompt {id_}")
+    return {"prompt": prompt, "lang": lang, "range": [lo, hi], "source": source, "id": str(id_), **extra}
+
+
+def unique_ids(rows: Iterable[dict]) -> list[dict]:
+    """Make ``id`` unique by suffixing repeats with #2, #3, ... (ids from different logs may clash)."""
+    seen: dict[str, int] = {}
+    out = []
+    for row in rows:
+        base = str(row["id"])
+        n = seen.get(base, 0) + 1
+        seen[base] = n
+        out.append({**row, "id": base if n == 1 else f"{base}#{n}"})
+    return out
+
+
+def write_prompt_set(path, rows: Iterable[dict]) -> None:
+    write_jsonl_atomic(path, rows)
+
+
+# ----------------------------------------------------------------------------- verl
+
+def range_from_ground_truth(ground_truth) -> tuple[int, int]:
+    """The [lower, upper] range from a verl ``reward_model.ground_truth`` (JSON string or list/array)."""
+    value = json.loads(ground_truth) if isinstance(ground_truth, str) else list(ground_truth)
+    return check_range(value, "ground_truth")
+
+
+def verl_rows(rows: Sequence[dict], data_source: str = DATA_SOURCE) -> list[dict]:
+    out = []
+    for index, row in enumerate(rows):
+        lo, hi = row["range"]
+        out.append({
+            "data_source": data_source,
+            "prompt": [{"role": "user", "content": row["prompt"]}],
+            "ability": "writing",
+            "reward_model": {"style": "rule", "ground_truth": json.dumps([int(lo), int(hi)])},
+            "extra_info": {"index": index, "id": str(row["id"]), "lang": row["lang"], "range": [int(lo), int(hi)],
+                           "request": row["prompt"], "source": str(row.get("source", ""))},
+        })
+    return out
+
+
+def verl_schema():
+    import pyarrow as pa
+
+    return pa.schema([
+        ("data_source", pa.string()),
+        ("prompt", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))),
+        ("ability", pa.string()),
+        ("reward_model", pa.struct([("style", pa.string()), ("ground_truth", pa.string())])),
+        ("extra_info", pa.struct([("index", pa.int64()), ("id", pa.string()), ("lang", pa.string()),
+                                  ("range", pa.list_(pa.int64())), ("request", pa.string()),
+                                  ("source", pa.string())])),
+    ])
+
+
+def export_verl(rows: Sequence[dict], output, data_source: str = DATA_SOURCE) -> Path:
+    """Write verl's RL Parquet file. ``output`` ending in .parquet is the file; otherwise it is a
+    folder that receives ``train.parquet``. Written to a temporary name, then renamed."""
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = Path(output)
+    target = out if out.suffix == ".parquet" else out / "train.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(verl_rows(rows, data_source), schema=verl_schema())
+    tmp = target.with_name(f".{target.name}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, target)
+    return target

@@ -86,7 +86,7 @@ _TECH = _rx(r"\b(?:python|java|javascript|typescript|js|c\+\+|c#|golang|rust|rub
 _CODE_CONTENT = _rx(r"```|^\s*(?:def|class|import|from|#include|public|private|function|const|let|var|SELECT|"
                     r"INSERT|UPDATE|CREATE\s+TABLE)\b|console\.log|System\.out|printf\s*\(|print\s*\(|=>|</\w+>|"
                     r"\w+\([^()]*\)\s*\{|\{\s*return\b|Traceback \(most recent|\w+Error:|\bException\b|"
-                    r"\bstack\s*trace\b|;\s*$", re.IGNORECASE | re.MULTILINE)
+                    r"\bstack\s*trace\b", re.IGNORECASE | re.MULTILINE)
 _CODE_TASK_EN = _rx(r"\b(?:implement|debug|refactor|compile|fix\s+(?:this|the|my)\s+(?:code|bug|error|script|function)|"
                     r"fix\s+this\s+error|(?:write|create|build|make|generate|code)\s+(?:me\s+)?(?:a|an|the|some)?\s*"
                     r"(?:\w+\s+){0,2}(?:" + _CODE_OBJ_EN + r"))\b")
@@ -139,11 +139,13 @@ _MATH_STRONG_EN = _rx(r"\b(?:solve|calculate|compute|simplify|differentiate|deri
                       r"find\s+the)\b|\d\s*[-+*/×÷^=]\s*\d|\b[a-z]\^\d|=\s*-?\d")
 _TRANSLATE_EN = _rx(r"\b(?:translate|translation|translating)\b|\binto\s+(?:english|chinese|french|german|spanish|"
                     r"japanese|korean|russian|italian|portuguese|arabic)\s*:")
+_TEXT_OBJ_EN = (r"(?:this|these|that|my|our|the\s+following|the\s+above|the\s+below|the\s+text|the\s+paragraph|"
+                r"the\s+sentence|the\s+essay|it\b)")
 _EDIT_EN = _rx(r"\b(?:proof-?read|paraphrase|rephrase|reword|summari[sz]e|sum\s+up|shorten|condense|"
                r"(?:correct|fix|check)\s+(?:the\s+|my\s+)?(?:grammar|spelling|punctuation)|"
-               r"(?:correct|fix|check|edit|revise|polish|improve|rewrite|proofread|review)\s+(?:this|these|my|"
-               r"the\s+following|the\s+text|the\s+paragraph|the\s+sentence|the\s+essay|it\b)|tl;?dr|"
-               r"grammar\s+mistakes?)\b")
+               r"(?:correct|fix|check|edit|revise|polish|rewrite|proofread|review)\s+" + _TEXT_OBJ_EN + r"|"
+               r"improve\s+(?:the\s+|my\s+|this\s+)?(?:writing|wording|text|essay|paragraph|sentence|letter|email|"
+               r"draft|resume|cv|style|flow)|tl;?dr|grammar\s+mistakes?)\b")
 _QUESTION_EN = _rx(r"^\s*(?:what|what's|whats|why|how|when|where|which|who|whom|whose|is|are|was|were|can|could|"
                    r"should|would|will|do|does|did|have|has|explain|define|describe|tell\s+me\s+(?:about|what|why|how)|"
                    r"recommend|suggest|compare|list|name)\b|\?\s*$")
@@ -224,8 +226,13 @@ class _Object:
 
 
 def _object_in_window_en(window: str) -> _Object | None:
-    """The first form-like noun in the text after a request verb, classified."""
-    for obj in _FIRST_OBJECT_EN.finditer(window):
+    """The first form-like noun in the text after a request verb, classified. In a compound the
+    last noun is the head: "an email subject line" asks for a line, "a story outline" for an outline."""
+    objects = list(_FIRST_OBJECT_EN.finditer(window))
+    for i, obj in enumerate(objects):
+        following = objects[i + 1] if i + 1 < len(objects) else None
+        if following is not None and re.fullmatch(r"[\s-]+", window[obj.end():following.start()]) and following.lastgroup in ("short", "list"):
+            continue  # a modifier of the next noun
         kind, word = obj.lastgroup, obj.group(0).lower()
         before = window[:obj.start()]
         if kind == "form" and re.match(r"scripts?$", word) and _TECH.search(before[-25:]):
@@ -338,8 +345,8 @@ def classify_request(text: str, lang: str | None = None) -> Verdict:
     # explicit length that is long by itself, or long enough next to a named form ("Hong Kong travel
     # guide, approximately 3000 words")
     writing_pos = None
-    if obj is not None and obj.kind == "form":
-        writing_pos = obj.pos
+    if obj is not None and (obj.kind == "form" or (obj.kind == "short" and (stated or 0) >= FORM_WITH_LENGTH)):
+        writing_pos = obj.pos  # a short form with a long explicit length ("a 400-word reply") is writing too
     elif obj is None and stated is not None and stated >= FORM_WITH_LENGTH:
         named = (_FIRST_OBJECT_ZH if lang == "zh" else _FIRST_OBJECT_EN).search(text)
         if stated >= LENGTH_ALONE:
@@ -472,7 +479,8 @@ def filter_requests(requests, backend: str = "rules", client=None, languages: Se
     """Filter ``LogRequest``s (see ``chatlogs``) into prompt rows ``{prompt, lang, source, id}``.
 
     Order: no user turn / empty -> language -> exact and near duplicates -> rules or judge.
-    Dropped rows, with their reasons, are appended to ``rejected`` when given.
+    ``source`` is used for requests whose ``meta`` has none. Dropped rows, with their reasons,
+    are appended to ``rejected`` when given.
     """
     from tqdm.auto import tqdm
 
@@ -526,7 +534,7 @@ def filter_requests(requests, backend: str = "rules", client=None, languages: Se
             continue
         summary.kept += 1
         summary.kept_by_lang[lang] += 1
-        kept.append({"prompt": prompt, "lang": lang, "source": source, "id": req.id})
+        kept.append({"prompt": prompt, "lang": lang, "source": req.meta.get("source", source), "id": req.id})
     return kept, summary
 
 
