@@ -95,7 +95,7 @@ def _client(args, needed: bool):
 def _filtered(args, client):
     """Run the filter over every input; returns (kept rows, summary, rejected rows or None)."""
     from longwriter_zero.data.chatlogs import iter_log_requests
-    from longwriter_zero.data.filter import FilterSummary, filter_requests
+    from longwriter_zero.data.filter import filter_requests
     from longwriter_zero.errors import UserError
 
     languages = tuple(x.strip() for x in args.languages.split(",") if x.strip())

@@ -52,8 +52,8 @@ def _rx(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern:
     return re.compile(pattern, flags)
 
 
-# written forms (objects of a writing request). Weak forms are also ordinary words, so they count
-# only as the object of a request verb.
+# Object nouns, by class: written forms, micro forms, lists/outlines, software. A noun counts as what is
+# asked for only as the first object after a request verb (or, for a form, next to an explicit length).
 _FORM_STRONG_EN = (r"essays?|stor(?:y|ies)|articles?|reports?|blog(?:\s*posts?)?|speech(?:es)?|screenplays?|"
                    r"scripts?|novels?|novellas?|chapters?|papers?|thes[ie]s|dissertations?|proposals?|"
                    r"biograph(?:y|ies)|memoirs?|narratives?|fan\s?fic(?:tion)?s?|fanfics?|cover\s+letters?|"
@@ -75,6 +75,7 @@ _FORM_SHORT_EN = (r"tweets?|slogans?|taglines?|titles?|headlines?|captions?|haik
                   r"responses?|comments?|mottos?|bios?|quotes?|sentences?|phrases?|synonyms?|antonyms?|"
                   r"acronyms?|greetings?|words?|emojis?|nicknames?|usernames?|notes?|messages?|"
                   r"paragraphs?|definitions?|answers?|dm|status(?:\s+update)?")
+_SHORT_ANY_EN = _rx(rf"\b(?:{_FORM_SHORT_EN})\b")
 _FORM_LIST_EN = r"outlines?|ideas?|tips?|lists?|bullet\s+points?|suggestions?|topics?|examples?|ways?|reasons?|steps?|questions?|prompts?|keywords?"
 _CODE_OBJ_EN = (r"code|functions?|programs?|classes|class|methods?|quer(?:y|ies)|regex(?:es)?|regular\s+expressions?|"
                 r"algorithms?|components?|snippets?|apis?|endpoints?|macros?|formulas?|commands?|apps?|applications?|"
@@ -114,20 +115,18 @@ _WANT_VERBS_EN = {"need", "want", "would like", "'d like", "’d like", "looking
 _WEAK_VERBS_EN = _WANT_VERBS_EN | {"make", "do", "give me", "tell me"}
 _SELF_QUESTION_EN = _rx(r"\b(?:should|do|can|could|would|will|shall|to)\s+(?:i|we)\s*$|\bhow\s+(?:to|do\s+i|can\s+i)\s*$")
 
-_JAILBREAK = _rx(r"\bDAN\b|do\s+anything\s+now|\bSTAN\b|\bAIM\b|\bDUDE\b|jail\s?break|developer\s+mode|"
-                 r"ignore\s+(?:all\s+|any\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|former)\s+"
-                 r"(?:instructions|prompts?|rules|directions)|no\s+(?:ethical|moral)\s+(?:guidelines|restrictions|limits)|"
-                 r"without\s+any\s+(?:restrictions|filters?|censorship|limitations)|with\s+no\s+restrictions|"
-                 r"unfiltered|uncensored|never\s+refuses?|broken\s+free|free\s+from\s+(?:all\s+)?(?:restrictions|rules)|"
-                 r"not\s+bound\s+by|doesn'?t\s+have\s+to\s+(?:abide|follow)|does\s+not\s+have\s+to\s+(?:abide|follow)|"
-                 r"bypass\s+(?:your\s+)?(?:filters?|restrictions|guidelines)|"
-                 r"忽略(?:之前|以上|上面|上述|前面|先前)|开发者模式|不受(?:任何)?(?:限制|约束|规则|道德)|"
-                 r"没有(?:任何)?(?:限制|约束|道德)|越狱|解除(?:所有)?限制|无视(?:所有)?(?:规则|限制)",
-                 re.IGNORECASE)
-# case matters for DAN / STAN / AIM / DUDE (persona names), not for the rest
-_JAILBREAK_CASED = re.compile(r"\bDAN\b|\bSTAN\b|\bAIM\b|\bDUDE\b")
-_JAILBREAK_PHRASES = re.compile(_JAILBREAK.pattern.replace(r"\bDAN\b|", "").replace(r"\bSTAN\b|", "")
-                                .replace(r"\bAIM\b|", "").replace(r"\bDUDE\b|", ""), re.IGNORECASE)
+# persona names of known jailbreak prompts (case matters: "Dan" is a name, "aim" a word), and phrases
+_JAILBREAK_PERSONAS = re.compile(r"\b(?:DAN|STAN|AIM|DUDE)\b")
+_JAILBREAK_PHRASES = _rx(
+    r"do\s+anything\s+now|jail\s?break|developer\s+mode|"
+    r"ignore\s+(?:all\s+|any\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|former)\s+"
+    r"(?:instructions|prompts?|rules|directions)|no\s+(?:ethical|moral)\s+(?:guidelines|restrictions|limits)|"
+    r"without\s+any\s+(?:restrictions|filters?|censorship|limitations)|with\s+no\s+restrictions|"
+    r"unfiltered|uncensored|never\s+refuses?|broken\s+free|free\s+from\s+(?:all\s+)?(?:restrictions|rules)|"
+    r"not\s+bound\s+by|doesn'?t\s+have\s+to\s+(?:abide|follow)|does\s+not\s+have\s+to\s+(?:abide|follow)|"
+    r"bypass\s+(?:your\s+)?(?:filters?|restrictions|guidelines)|"
+    r"忽略(?:之前|以上|上面|上述|前面|先前)|开发者模式|不受(?:任何)?(?:限制|约束|规则|道德)|"
+    r"没有(?:任何)?(?:限制|约束|道德)|越狱|解除(?:所有)?限制|无视(?:所有)?(?:规则|限制)")
 
 _MATH_EN = _rx(r"\b(?:solve|calculate|compute|evaluate|simplify|factori[sz]e|differentiate|integrate|derivative|"
                r"integral|equations?|inequalit(?:y|ies)|probability|prove|proof|theorem|lemma|convert\s+\d|"
@@ -178,6 +177,8 @@ _CODE_TASK_ZH = _rx(rf"(?:{_TECH_ZH.pattern}).{{0,12}}(?:写|实现|编)|(?:写|
 _MEASURE_ZH = re.compile(r"^\s*(?:一|两|几|\d+)?\s*(?:篇|份|封|部|本|首)")
 _FIRST_OBJECT_ZH = _rx(rf"(?P<short>{_SHORT_ZH})|(?P<list>{_LIST_ZH})|(?P<code>{_CODE_ZH})|(?P<form>{_FORM_ZH})")
 _SHORT_ADJ_ZH = re.compile(r"简短|简单的|短(?=诗|信|文案|句|消息|评|介绍|回复|小的|的|一点|一些)")
+_BRIEF_ZH = re.compile(r"简短|短一点|短一些|简单一点")
+_SHORT_ANY_ZH = _rx(_SHORT_ZH)
 _MATH_ZH = _rx(r"计算|求解|求(?:出|得)?(?:函数|方程|值|面积|体积|周长|概率|导数|极限|最[大小]值|解)|解方程|方程|不等式|"
                r"等于(?:几|多少)|是多少|有多少|多少(?:个|元|米|千米|公里|小时|分钟|天|人|本|只|岁|度)|几(?:个|小时|天|岁|人)|"
                r"面积|体积|周长|概率|证明|导数|积分|数学题|应用题|这道题|\d\s*[-+*/×÷^=]\s*\d|[a-z]\^\d")
@@ -311,8 +312,9 @@ def classify_request(text: str, lang: str | None = None) -> Verdict:
         return Verdict(False, "empty")
     text = text.strip()
     lang = lang or language_tag(text)
-    if _JAILBREAK_CASED.search(text) or _JAILBREAK_PHRASES.search(text):
-        return Verdict(False, "jailbreak", (_JAILBREAK_CASED.search(text) or _JAILBREAK_PHRASES.search(text)).group(0))
+    jailbreak = _JAILBREAK_PERSONAS.search(text) or _JAILBREAK_PHRASES.search(text)
+    if jailbreak:
+        return Verdict(False, "jailbreak", jailbreak.group(0))
     if _CODE_CONTENT.search(text) and (lang != "en" or _TECH.search(text) or "```" in text
                                        or len(_CODE_CONTENT.findall(text)) >= 2):
         return Verdict(False, "code", _CODE_CONTENT.search(text).group(0).strip())
@@ -357,9 +359,9 @@ def classify_request(text: str, lang: str | None = None) -> Verdict:
     if task is not None and (writing_pos is None or task[0] < writing_pos):
         return Verdict(False, task[1], task[2])
     if writing_pos is not None:
-        if lang == "zh" and _SHORT_ADJ_ZH.search(text) and re.search(r"简短|短一点|简单一点", text) \
-                and (stated is None or stated < FORM_WITH_LENGTH):
-            return Verdict(False, "short_form", "简短")
+        brief = _BRIEF_ZH.search(text) if lang == "zh" else None
+        if brief and (stated is None or stated < FORM_WITH_LENGTH):
+            return Verdict(False, "short_form", brief.group(0))  # 写一条文案，简短一点
         return Verdict(True, "writing", obj.word if obj else req.phrase)
     if lang == "other":
         return Verdict(False, "other_language")
@@ -370,9 +372,9 @@ def classify_request(text: str, lang: str | None = None) -> Verdict:
     words = len(re.findall(r"\w+", text)) if lang != "zh" else len(text)
     if chat or words <= 3:
         return Verdict(False, "chat", chat.group(0) if chat else text[:20])
-    short_named = (_rx(_SHORT_ZH) if lang == "zh" else _rx(rf"\b(?:{_FORM_SHORT_EN})\b")).search(text)
-    if _QUESTION_ZH.search(text) if lang == "zh" else _QUESTION_EN.search(text):
+    if (_QUESTION_ZH if lang == "zh" else _QUESTION_EN).search(text):
         return Verdict(False, "question")
+    short_named = (_SHORT_ANY_ZH if lang == "zh" else _SHORT_ANY_EN).search(text)
     if short_named:
         return Verdict(False, "short_form", short_named.group(0))
     return Verdict(False, "not_writing")

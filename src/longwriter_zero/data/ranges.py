@@ -299,8 +299,8 @@ def normalize_range(lo: float, hi: float, must_contain: float | None = None, wid
 
 def range_for(req: LengthRequirement) -> tuple[int, int]:
     """The paper's rule for an explicit requirement (see the module docstring)."""
-    if req.stated > MAX_LENGTH or (req.kind == "between" and req.low > MAX_LENGTH):
-        return 0, 0
+    if (req.low if req.kind == "between" else req.stated) > MAX_LENGTH:
+        return 0, 0  # asks for more than the limit allows
     if req.kind == "about":
         lo, hi = 0.9 * req.low, 1.1 * req.high
     elif req.kind == "at_least":
@@ -355,7 +355,8 @@ def prior_range(prompt: str) -> tuple[tuple[int, int], str]:
     """A prior range by the kind of writing asked for, and the kind's name.
 
     "short"/"brief" right before the kind halves it (except "short story", a kind of its own);
-    "long", "detailed", "comprehensive" (长篇, 详细, ...) anywhere multiply it by 1.5.
+    "long", "detailed", "comprehensive" (长篇, 详细, ...) anywhere multiply it by 1.5. The lower
+    bound is at least 100.
     """
     best = None
     for kind, pattern, rng in _COMPILED_PRIORS:
@@ -372,8 +373,10 @@ def prior_range(prompt: str) -> tuple[tuple[int, int], str]:
         scale *= 0.5
     if _LONG.search(prompt):
         scale *= 1.5
-    lo, hi = rng
-    return normalize_range(lo * scale, hi * scale), kind
+    lo, hi = normalize_range(rng[0] * scale, rng[1] * scale)
+    if lo == 0:  # a prior never lets an empty answer count as long enough
+        lo, hi = STEP, max(hi, 2 * STEP)
+    return (lo, hi), kind
 
 
 # ----------------------------------------------------------------------------- judge
