@@ -11,6 +11,7 @@ from longwriter_zero.errors import UserError
 # Each module adds its own subcommand(s).
 COMMAND_MODULES = [
     "longwriter_zero.commands.train",
+    "longwriter_zero.commands.generate", "longwriter_zero.commands.evaluate", "longwriter_zero.commands.report",
     "longwriter_zero.commands.pretrain", "longwriter_zero.commands.sft",
 ]
 
