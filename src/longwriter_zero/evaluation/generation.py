@@ -29,6 +29,13 @@ from longwriter_zero.rewards.counting import count_length
 Template = Literal["think", "nothink", "none"]
 TEMPLATES = ("think", "nothink", "none")
 STOP = "</answer>"
+
+
+def stop_strings(template: str) -> list[str]:
+    """Templates that ask for answer tags stop at the closing tag; the bare request has none."""
+    if template not in TEMPLATES:
+        raise UserError(f"unknown template {template!r}; choose one of {', '.join(TEMPLATES)}")
+    return [] if template == "none" else [STOP]
 PASS_THROUGH = ("length", "type", "range", "index", "domain1", "domain2", "lang")
 
 
@@ -102,6 +109,7 @@ class LocalGenerator:
         self.model, self.tok = model, tokenizer
         self.template = template
         self.max_new_tokens, self.temperature, self.top_p = max_new_tokens, temperature, top_p
+        self.stops = stop_strings(template)
         self._stopping = None
 
     def prompt_text(self, request: str) -> str:
@@ -124,7 +132,7 @@ class LocalGenerator:
             kwargs.update(do_sample=True, temperature=self.temperature, top_p=self.top_p)
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None)
-        if self.template != "none":
+        if self.stops:
             kwargs.update(stopping_criteria=self._stop_criteria())
         with torch.no_grad():
             out = self.model.generate(**enc, **kwargs)
@@ -135,7 +143,7 @@ class LocalGenerator:
         # Built once: StopStringCriteria precomputes tables over the whole vocabulary.
         if self._stopping is None:
             from transformers import StoppingCriteriaList, StopStringCriteria
-            self._stopping = StoppingCriteriaList([StopStringCriteria(self.tok, [STOP])])
+            self._stopping = StoppingCriteriaList([StopStringCriteria(self.tok, self.stops)])
         return self._stopping
 
     def _finish(self, ids: list[int]) -> Completion:
@@ -145,7 +153,7 @@ class LocalGenerator:
         if cut is not None:
             return Completion(self.tok.decode(ids[:cut], skip_special_tokens=True), "stop")
         text = self.tok.decode(ids, skip_special_tokens=True)
-        if self.template != "none" and STOP in text:
+        if self.stops and STOP in text:
             return Completion(text[:text.index(STOP) + len(STOP)], "stop")
         return Completion(text, "length")
 
@@ -156,9 +164,10 @@ class RemoteGenerator:
     def __init__(self, client, template: str = "think", max_new_tokens: int = 2048,
                  temperature: float = 0.6, top_p: float = 0.95):
         self.client, self.template = client, template
+        self.stops = stop_strings(template)
         self.sampling = dict(max_tokens=max_new_tokens, temperature=temperature, top_p=top_p)
-        if template != "none":
-            self.sampling["stop"] = [STOP]
+        if self.stops:
+            self.sampling["stop"] = self.stops
 
     def messages(self, request: str) -> list[dict]:
         text = request if self.template == "none" else render_request(request, self.template)
@@ -169,7 +178,7 @@ class RemoteGenerator:
         done = []
         for text in outputs:
             # The server drops the stop string; put it back so the answer block reads closed.
-            if self.template != "none" and "<answer>" in text and STOP not in text:
+            if self.stops and "<answer>" in text and STOP not in text:
                 text = text + STOP
             done.append(Completion(text, None))
         return done

@@ -112,7 +112,7 @@ def plot_lengths(rows: list[LengthRow], path: str | Path, title: str = "") -> No
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(max(1, min(r.required for r in rows) / 2), hi)
-    ax.set_ylim(0.7, hi)
+    ax.set_ylim(0.7 if empty else max(1, min(r.produced for r in ok) / 2), hi)
     ax.set_xlabel("required length (words / CJK chars)")
     ax.set_ylabel("produced length")
     ax.set_title(title or "required vs produced length")
