@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "longwriter_zero.commands.train",
     "longwriter_zero.commands.generate", "longwriter_zero.commands.evaluate", "longwriter_zero.commands.report",
     "longwriter_zero.commands.pretrain", "longwriter_zero.commands.sft",
+    "longwriter_zero.commands.reward", "longwriter_zero.commands.rm",
     "longwriter_zero.commands.serve", "longwriter_zero.commands.data",
 ]
 

@@ -16,6 +16,9 @@ from longwriter_zero.rewards.base import Reward
 # name -> "module:Class" (imported on use, so a reward's heavy dependencies load only when used)
 REGISTRY: dict[str, str] = {
     "length": "longwriter_zero.rewards.length:LengthReward",
+    "format": "longwriter_zero.rewards.format:FormatReward",
+    "writing": "longwriter_zero.rewards.writing:WritingReward",
+    "stuffing": "longwriter_zero.rewards.stuffing:StuffingReward",
 }
 
 
