@@ -67,3 +67,38 @@ def train_demo_rm(output_dir: str, backbone: str = "tiny-random", recipe: RMReci
                        batch_size=recipe.batch_size, eval_fraction=recipe.eval_fraction,
                        max_length=recipe.max_length, seed=recipe.seed, progress=progress)
     return str(output_dir)
+
+
+def held_out_accuracy(recipe: RMRecipe = RECIPE, train_kinds: tuple | None = None, progress: bool = False) -> dict:
+    """Train on the recipe and measure pair accuracy on held-out answers.
+
+    Pairs of every damage kind are built; ``recipe.eval_fraction`` of the answers is held out
+    whole; the model trains on the other answers' pairs of ``train_kinds`` (default: the
+    recipe's kinds) and is scored on every held-out pair, all kinds included.
+    """
+    import tempfile
+    import time
+
+    from longwriter_zero.rewards.pairs import split_by_group
+    from longwriter_zero.rewards.reward_model import RewardModel, pair_accuracy, train_reward_model
+
+    pairs = recipe_pairs(recipe, damages=tuple(DAMAGES))
+    train, held = split_by_group(pairs, recipe.eval_fraction, recipe.seed)
+    kinds = set(train_kinds or recipe.damages)
+    train = [p for p in train if p.damage in kinds]
+    t0 = time.time()
+    with tempfile.TemporaryDirectory() as out:
+        train_reward_model(train, recipe.backbone, out, epochs=recipe.epochs, lr=recipe.lr,
+                           batch_size=recipe.batch_size, eval_fraction=0.0, max_length=recipe.max_length,
+                           seed=recipe.seed, progress=progress)
+        seconds = time.time() - t0
+        rm = RewardModel.load(out)
+        chosen = rm.score([p.prompt for p in held], [p.chosen for p in held]).scores
+        rejected = rm.score([p.prompt for p in held], [p.rejected for p in held]).scores
+    by_kind = {k: pair_accuracy([c for c, p in zip(chosen, held) if p.damage == k],
+                                [r for r, p in zip(rejected, held) if p.damage == k]) for k in DAMAGES}
+    return {"seed": recipe.seed, "backbone": recipe.backbone, "copies": recipe.copies,
+            "trained_on": sorted(kinds), "train_pairs": len(train),
+            "held_out_answers": len({p.group for p in held}), "held_out_pairs": len(held),
+            "held_out_accuracy": round(pair_accuracy(chosen, rejected), 4),
+            "by_damage": {k: round(v, 3) for k, v in by_kind.items()}, "train_seconds": round(seconds, 1)}

@@ -91,12 +91,19 @@ def _token_kind(token: str) -> int:
     return kind
 
 
+def _kinds(tokens) -> list[int]:
+    cache = _CONTENT_CACHE
+    for tok in set(tokens).difference(cache):
+        _token_kind(tok)
+    return list(map(cache.__getitem__, tokens))
+
+
 def content_set(tokens) -> set[str]:
     """The set of ``content_words(tokens)``, faster for long token runs."""
-    unique = set(tokens)
-    kinds = {t: _token_kind(t) for t in unique}
-    out = {t for t, k in kinds.items() if k == 1}
-    if any(k == 2 for k in kinds.values()):
+    unique = list(set(tokens))
+    kinds = _kinds(unique)
+    out = {t for t, k in zip(unique, kinds) if k == 1}
+    if 2 in kinds:
         out.update(w for w in content_words(tokens) if len(w) == 2 and is_cjk(w[0]))
     return out
 
@@ -104,10 +111,12 @@ def content_set(tokens) -> set[str]:
 def content_words(tokens) -> list[str]:
     """Content terms of a token sequence: English content words in order, and for each run of
     CJK characters its bigrams (skipping pairs of two function characters)."""
+    kinds = _kinds(tokens)
+    if 2 not in kinds:
+        return [t for t, k in zip(tokens, kinds) if k == 1]
     out: list[str] = []
     prev_cjk = ""
-    for t in tokens:
-        kind = _token_kind(t)
+    for t, kind in zip(tokens, kinds):
         if kind == 2:
             if prev_cjk and not (prev_cjk in ZH_FUNCTION_CHARS and t in ZH_FUNCTION_CHARS):
                 out.append(prev_cjk + t)
