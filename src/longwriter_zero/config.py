@@ -163,6 +163,11 @@ def _coerce(value: Any, t: Any, key: str) -> Any:
             raise UserError(f"config key '{key}': expected an integer, got {value!r}")
         return value
     if t is float:
+        if isinstance(value, str):  # YAML 1.1 reads "1e-5" as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise UserError(f"config key '{key}': expected a number, got {value!r}")
         return float(value)
