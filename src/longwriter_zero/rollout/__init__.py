@@ -1,0 +1,1 @@
+"""Rollout: sampling G completions per prompt from the policy."""

@@ -1,0 +1,1 @@
+"""Training recipes: GRPO (``grpo``), continual pretraining and SFT baselines."""

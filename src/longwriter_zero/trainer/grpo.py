@@ -1,0 +1,386 @@
+"""GRPO for long-form writing, as LongWriter-Zero runs it, in one top-to-bottom recipe.
+
+Per step: take B prompts -> sample G completions each -> score them with every reward ->
+balanced advantages (each reward normalised within its group, then averaged: Eq. 5) ->
+μ clipped-ratio policy updates on token-budget micro-batches -> log -> checkpoint.
+
+Where this departs from the paper, and why:
+- log-probs are computed at the sampling temperature (as TRL and verl do), so the ratio
+  compares the distribution that actually produced the samples;
+- with μ = 1 (the default) the old log-probs are the current ones, detached: the ratio is 1
+  and its gradient is the clipped objective's, so no separate no-grad pass is run;
+- ``L_max`` of the length reward (unreleased) defaults to the generation cap in tokens,
+  used as a word count: no completion can hold more words than tokens it was allowed;
+- groups of a step are sampled one prompt after another (prefill once, decode G).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from longwriter_zero.algorithm.advantages import compute_advantages
+from longwriter_zero.algorithm.batching import token_budget_batches
+from longwriter_zero.algorithm.loss import aggregate, batch_normalizer, clipped_objective, kl_k3
+from longwriter_zero.config import TrainConfig, to_dict
+from longwriter_zero.data.dataset import load_prompt_set
+from longwriter_zero.errors import UserError
+from longwriter_zero.models import load_model, resolve_device
+from longwriter_zero.prompts import build_prompt, load_template_file, parse_completion
+from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.rewards.registry import build_rewards
+from longwriter_zero.rollout.sampling import decode_completion, sample_group
+from longwriter_zero.trainer import checkpoint as ckpt
+from longwriter_zero.trainer.policy import completion_logprobs, make_micro_batch
+
+
+@dataclass
+class RolloutBatch:
+    """One step's samples, prompt by prompt (rows ``g*G .. g*G+G-1`` share prompt g)."""
+    requests: list[str]                  # [B*G] user requests
+    samples: list[dict]                  # [B*G] prompt-set rows (range, lang, id, ...)
+    prompt_ids: list[list[int]]          # [B*G] x [P]
+    completion_ids: list[list[int]]      # [B*G] x [T_i]
+    completions: list[str]               # [B*G] decoded completions
+    finish_reasons: list[str]            # [B*G] "stop" | "length"
+    rewards: torch.Tensor = None         # [K, B*G] one row per reward
+    advantages: torch.Tensor = None      # [B*G]
+    reward_parts: dict = field(default_factory=dict)  # "name/part" -> [B*G]
+
+
+@dataclass
+class Run:
+    """Everything the loop needs, built once by ``setup``."""
+    cfg: TrainConfig
+    run_dir: Path
+    model: object
+    tokenizer: object
+    ref_model: object | None
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    rewards: list            # [(reward, weight)]
+    prompts: list[dict]
+    template_text: str | None
+    device: str
+    start_step: int = 0
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def validate(cfg: TrainConfig) -> None:
+    """Checks that need no model: a config that passes can be started."""
+    r, a, o = cfg.rollout, cfg.algorithm, cfg.optim
+    checks = [
+        (r.group_size >= 2, "rollout.group_size must be >= 2 (advantages are relative to the group)"),
+        (r.prompts_per_step >= 1, "rollout.prompts_per_step must be >= 1"),
+        (r.max_new_tokens >= 1, "rollout.max_new_tokens must be >= 1"),
+        (r.temperature > 0, "rollout.temperature must be > 0 for sampling"),
+        (0 < r.top_p <= 1, "rollout.top_p must be in (0, 1]"),
+        (a.eps_low >= 0 and a.eps_high >= 0, "algorithm.eps_low/eps_high must be >= 0"),
+        (a.beta >= 0, "algorithm.beta must be >= 0"),
+        (a.ppo_epochs >= 1, "algorithm.ppo_epochs must be >= 1"),
+        (o.lr > 0, "optim.lr must be > 0"),
+        (o.token_budget >= 1, "optim.token_budget must be >= 1"),
+        (o.logprob_chunk >= 1, "optim.logprob_chunk must be >= 1"),
+        (cfg.steps >= 0, "steps must be >= 0"),
+        (bool(cfg.data.prompts), "data.prompts: no prompt file given"),
+        (sum(s.weight for s in cfg.rewards) > 0, "rewards: weights must have a positive sum"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise UserError(message)
+
+
+def reward_defaults(cfg: TrainConfig, device: str) -> dict:
+    return {"l_max": cfg.rollout.max_new_tokens, "require_think": cfg.prompt.template == "think",
+            "device": device}
+
+
+def setup(cfg: TrainConfig, resume: bool = False) -> Run:
+    validate(cfg)
+    prompts = load_prompt_set(cfg.data.prompts)
+    template_text = load_template_file(cfg.prompt.template_file) if cfg.prompt.template_file else None
+    device = resolve_device(cfg.device)
+    rewards = build_rewards(cfg.rewards, reward_defaults(cfg, device))
+    if any("range" not in p for p in prompts) and any(r.name == "length" for r, _ in rewards):
+        missing = next(i for i, p in enumerate(prompts) if "range" not in p)
+        raise UserError(f"{cfg.data.prompts}: prompt {missing + 1} has no 'range' (the length reward needs one)")
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed)
+
+    m = cfg.model
+    model, tok = load_model(m.name, dtype=m.dtype, seed=m.seed, lora_r=m.lora_r, lora_alpha=m.lora_alpha,
+                            lora_dropout=m.lora_dropout, gradient_checkpointing=m.gradient_checkpointing,
+                            device=device)
+    ref_model = None
+    if cfg.algorithm.beta > 0 and m.lora_r == 0:
+        ref_model, _ = load_model(m.name, dtype=m.dtype, seed=m.seed, device=device)
+        ref_model.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
+    warmup = cfg.optim.warmup_steps
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / warmup) if warmup else 1.0)
+
+    run_dir = Path(cfg.output_dir)
+    run = Run(cfg, run_dir, model, tok, ref_model, optimizer, scheduler, rewards, prompts, template_text, device)
+    latest = ckpt.latest_checkpoint(run_dir) if resume else None
+    if resume and latest is None:
+        print(f"lwz train: no checkpoint in {run_dir}; starting from step 0", file=sys.stderr)
+    if latest is not None:
+        ckpt.load_weights(model, latest)
+        run.start_step = ckpt.load_trainer_state(latest, optimizer, scheduler)
+        _truncate_metrics(run_dir / "metrics.jsonl", run.start_step)
+    else:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "metrics.jsonl").write_text("")
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
+    return run
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """Drop metric lines after the checkpoint we resume from (they will be recomputed)."""
+    if not path.exists():
+        return
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip() and json.loads(ln)["step"] <= step]
+    path.write_text("".join(ln + "\n" for ln in lines))
+
+
+# --------------------------------------------------------------------------- one step
+
+
+def prompts_for_step(prompts: list[dict], step: int, per_step: int, seed: int, shuffle: bool) -> list[dict]:
+    """Deterministic in (seed, step): epoch e visits a permutation seeded by (seed, e)."""
+    n = len(prompts)
+    out = []
+    for k in range(step * per_step, (step + 1) * per_step):
+        epoch, pos = divmod(k, n)
+        order = list(range(n))
+        if shuffle:
+            random.Random(seed * 100003 + epoch).shuffle(order)
+        out.append(prompts[order[pos]])
+    return out
+
+
+def rollout(run: Run, rows: list[dict]) -> RolloutBatch:
+    cfg, tok = run.cfg, run.tokenizer
+    G = cfg.rollout.group_size
+    batch = RolloutBatch([], [], [], [], [], [])
+    run.model.eval()
+    eos_ids = [i for i in {tok.eos_token_id, getattr(run.model.generation_config, "eos_token_id", None)}
+               if isinstance(i, int)]
+    for row in rows:
+        text = build_prompt(row["prompt"], tok, cfg.prompt.template, cfg.prompt.language, run.template_text,
+                            cfg.prompt.chat_template)
+        prompt_ids = tok(text, add_special_tokens=False).input_ids
+        group = sample_group(run.model, prompt_ids, G, cfg.rollout.max_new_tokens, cfg.rollout.temperature,
+                             cfg.rollout.top_p, eos_ids=eos_ids)
+        for ids, reason in zip(group.completion_ids, group.finish_reasons):
+            batch.requests.append(row["prompt"])
+            batch.samples.append(row)
+            batch.prompt_ids.append(prompt_ids)
+            batch.completion_ids.append(ids)
+            batch.completions.append(decode_completion(tok, ids))
+            batch.finish_reasons.append(reason)
+    return batch
+
+
+def score(run: Run, batch: RolloutBatch) -> None:
+    """Fill ``batch.rewards`` [K, B*G], ``reward_parts`` and ``advantages`` [B*G]."""
+    rows = []
+    for reward, _ in run.rewards:
+        out = reward(batch.requests, batch.completions, batch.samples)
+        rows.append(torch.tensor(out.scores, dtype=torch.float32))
+        for part, values in out.parts.items():
+            batch.reward_parts[f"{reward.name}/{part}"] = values
+    batch.rewards = torch.stack(rows)
+    weights = torch.tensor([w for _, w in run.rewards], dtype=torch.float32)
+    batch.advantages = compute_advantages(run.cfg.algorithm.advantage, batch.rewards, weights,
+                                          run.cfg.rollout.group_size, run.cfg.algorithm.std_eps)
+
+
+def _micro_batches(run: Run, batch: RolloutBatch):
+    lengths = [len(p) + len(c) for p, c in zip(batch.prompt_ids, batch.completion_ids)]
+    for rows in token_budget_batches(lengths, run.cfg.optim.token_budget):
+        yield make_micro_batch(batch.prompt_ids, batch.completion_ids, rows, run.tokenizer.pad_token_id, run.device)
+
+
+@torch.no_grad()
+def _logprobs_no_grad(run: Run, model, batch: RolloutBatch, disable_adapter: bool = False) -> dict[int, torch.Tensor]:
+    """Per-row completion log-probs [T_i] from ``model`` without gradient (old or reference policy)."""
+    out = {}
+    ctx = model.disable_adapter() if disable_adapter else _null()
+    with ctx:
+        for mb in _micro_batches(run, batch):
+            lp, _ = completion_logprobs(model, mb, run.cfg.rollout.temperature, run.cfg.optim.logprob_chunk)
+            for j, row in enumerate(mb.rows):
+                out[row] = lp[j, :mb.completion_lens[j]]
+    return out
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def _pad_rows(values: dict[int, torch.Tensor], rows: list[int], width: int) -> torch.Tensor:
+    out = torch.zeros((len(rows), width))
+    for j, r in enumerate(rows):
+        out[j, :len(values[r])] = values[r]
+    return out
+
+
+def update(run: Run, batch: RolloutBatch) -> dict:
+    """μ policy updates on the rollout batch; returns loss / clip / KL / entropy / grad-norm metrics."""
+    cfg = run.cfg
+    algo = cfg.algorithm
+    model = run.model
+    old = _logprobs_no_grad(run, model, batch) if algo.ppo_epochs > 1 else None
+    ref = None
+    if algo.beta > 0:
+        ref = (_logprobs_no_grad(run, model, batch, disable_adapter=True) if run.ref_model is None
+               else _logprobs_no_grad(run, run.ref_model, batch))
+    normalizer = batch_normalizer(algo.loss_agg, [len(c) for c in batch.completion_ids])
+    n_tokens = sum(len(c) for c in batch.completion_ids)
+    stats = {"loss": 0.0, "clip_frac": 0.0, "kl": 0.0, "entropy": 0.0, "grad_norm": 0.0}
+    model.train()
+    for _ in range(algo.ppo_epochs):
+        run.optimizer.zero_grad(set_to_none=True)
+        for mb in _micro_batches(run, batch):
+            logp, ent = completion_logprobs(model, mb, cfg.rollout.temperature, cfg.optim.logprob_chunk,
+                                            with_entropy=True)
+            mask = mb.completion_mask
+            old_lp = logp.detach() if old is None else _pad_rows(old, mb.rows, logp.shape[1]).to(logp.device)
+            adv = batch.advantages[mb.rows].to(logp.device)
+            per_token, clipped = clipped_objective(logp, old_lp, adv, algo.eps_low, algo.eps_high)
+            if ref is not None:
+                kl = kl_k3(logp, _pad_rows(ref, mb.rows, logp.shape[1]).to(logp.device))
+                per_token = per_token + algo.beta * kl
+                stats["kl"] += float((kl.detach() * mask).sum()) / max(1, n_tokens) / algo.ppo_epochs
+            loss = aggregate(per_token, mask, algo.loss_agg, normalizer)
+            loss.backward()
+            stats["loss"] += float(loss.detach()) / algo.ppo_epochs
+            stats["clip_frac"] += float((clipped * mask).sum()) / max(1, n_tokens) / algo.ppo_epochs
+            stats["entropy"] += float((ent * mask).sum()) / max(1, n_tokens) / algo.ppo_epochs
+        params = [p for p in model.parameters() if p.requires_grad]
+        if cfg.optim.max_grad_norm > 0:
+            norm = torch.nn.utils.clip_grad_norm_(params, cfg.optim.max_grad_norm)
+        else:
+            norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in params if p.grad is not None]))
+        stats["grad_norm"] += float(norm) / algo.ppo_epochs
+        run.optimizer.step()
+    run.scheduler.step()
+    model.eval()
+    return stats
+
+
+def step_metrics(run: Run, step: int, batch: RolloutBatch, upd: dict, times: dict) -> dict:
+    answers = [parse_completion(c, run.cfg.prompt.template == "think").answer for c in batch.completions]
+    lengths = [count_length(a) for a in answers]
+    tokens = sum(len(c) for c in batch.completion_ids)
+    m = {"step": step + 1}
+    for k, (reward, weight) in enumerate(run.rewards):
+        m[f"reward/{reward.name}"] = float(batch.rewards[k].mean())
+    for name, values in batch.reward_parts.items():
+        m[f"reward/{name}"] = float(np.mean(values))
+    weights = torch.tensor([w for _, w in run.rewards])
+    m["reward/total"] = float((weights[:, None] * batch.rewards).sum(0).mean() / weights.sum())
+    adv = batch.advantages
+    m.update({"advantage/mean": float(adv.mean()), "advantage/std": float(adv.std(unbiased=False)),
+              "advantage/abs_mean": float(adv.abs().mean()),
+              "advantage/zero_groups": int(sum(bool((g == 0).all()) for g in adv.view(-1, run.cfg.rollout.group_size)))})
+    m.update(upd)
+    m.update({"answer_length/mean": float(np.mean(lengths)), "answer_length/max": int(max(lengths)),
+              "completion_tokens/mean": tokens / len(lengths),
+              "truncation_rate": float(np.mean([r == "length" for r in batch.finish_reasons])),
+              "well_formed_rate": float(np.mean([parse_completion(c).well_formed for c in batch.completions])),
+              "lr": run.scheduler.get_last_lr()[0],
+              "tokens_per_s": tokens / max(times["generate"], 1e-9),
+              "time/generate": times["generate"], "time/reward": times["reward"], "time/update": times["update"],
+              "step_time": sum(times.values())})
+    return m
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path:
+    run = setup(cfg, resume)
+    from tqdm import tqdm
+
+    bar = tqdm(total=cfg.steps, initial=run.start_step, desc="GRPO", disable=not progress, dynamic_ncols=True)
+    last_batch = None
+    for step in range(run.start_step, cfg.steps):
+        t0 = time.perf_counter()
+        rows = prompts_for_step(run.prompts, step, cfg.rollout.prompts_per_step, cfg.seed, cfg.data.shuffle)
+        batch = rollout(run, rows)
+        t1 = time.perf_counter()
+        score(run, batch)
+        t2 = time.perf_counter()
+        upd = update(run, batch)
+        t3 = time.perf_counter()
+        metrics = step_metrics(run, step, batch, upd, {"generate": t1 - t0, "reward": t2 - t1, "update": t3 - t2})
+        with (run.run_dir / "metrics.jsonl").open("a") as f:
+            f.write(json.dumps(metrics) + "\n")
+        if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
+            raise RuntimeError(f"step {step + 1}: non-finite metrics {metrics}")
+        bar.update(1)
+        bar.set_postfix({k.split("/")[-1]: f"{metrics[k]:.3f}" for k in metrics
+                         if k.startswith("reward/") and k.count("/") == 1})
+        if cfg.save_every and (step + 1) % cfg.save_every == 0 and step + 1 < cfg.steps:
+            ckpt.save_checkpoint(run.run_dir, step + 1, run.model, run.tokenizer, run.optimizer, run.scheduler,
+                                 cfg.keep_checkpoints)
+        last_batch = batch
+    bar.close()
+    if cfg.steps > run.start_step:
+        ckpt.save_checkpoint(run.run_dir, cfg.steps, run.model, run.tokenizer, run.optimizer, run.scheduler,
+                             cfg.keep_checkpoints)
+    finish(run, last_batch)
+    return run.run_dir
+
+
+def finish(run: Run, batch: RolloutBatch | None) -> None:
+    """Final model folder, curves PNG and sample answers."""
+    from longwriter_zero.trainer.plots import plot_curves
+
+    final = run.run_dir / "model"
+    model = run.model.merge_and_unload() if hasattr(run.model, "merge_and_unload") else run.model
+    model.save_pretrained(final)
+    run.tokenizer.save_pretrained(final)
+    plot_curves(run.run_dir / "metrics.jsonl", run.run_dir / "curves.png")
+    if batch is None:
+        return
+    n = min(run.cfg.samples_to_save, len(batch.completions))
+    order = sorted(range(len(batch.completions)), key=lambda i: -float(batch.advantages[i]))[:n]
+    samples = [{"request": batch.requests[i], "range": batch.samples[i].get("range"),
+                "completion": batch.completions[i],
+                "rewards": {r.name: float(batch.rewards[k, i]) for k, (r, _) in enumerate(run.rewards)},
+                "advantage": float(batch.advantages[i])} for i in order]
+    with (run.run_dir / "samples.jsonl").open("w") as f:
+        for s in samples:
+            f.write(json.dumps(s, ensure_ascii=False) + "\n")
+    md = ["# Sample answers (last step, highest advantage first)\n"]
+    for s in samples:
+        md.append(f"## {s['request'][:100]}\n\nrange: {s['range']} · rewards: "
+                  + ", ".join(f"{k} {v:.3f}" for k, v in s["rewards"].items())
+                  + f"\n\n```text\n{s['completion']}\n```\n")
+    (run.run_dir / "samples.md").write_text("\n".join(md), encoding="utf-8")
