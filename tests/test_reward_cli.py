@@ -29,7 +29,7 @@ BROKEN = {"prompt": "Write about libraries.", "response": f"Sure! <answer>{ESSAY
 def test_score_batch_layout_hand_checked():
     rewards = [build_reward("length", {}, {"l_max": 14000}), build_reward("format")]
     scores = score_batch([GOOD, BROKEN], rewards)
-    n = 959                                                     # count_length of the essay
+    n = 962                                                     # count_length of the essay
     assert scores[0]["length"] == 1.0 and scores[0]["format"] == 1.0
     assert scores[0]["parts"]["length/answer_length"] == n and scores[0]["parts"]["format/structure"] == 1.0
     assert scores[1]["length"] == pytest.approx((14000 - n) / (14000 - 200))

@@ -1,24 +1,32 @@
-"""Length as LongBench-Write counts it: CJK characters plus English words.
+"""Length as LongBench-Write counts it: Chinese characters plus English words.
 
-LongBench-Write's ``count_words`` counts each Chinese character as one unit and each run of
-Latin letters/digits (with inner apostrophes or hyphens) as one word; punctuation and
-whitespace count nothing. Japanese kana and Korean hangul count per character too.
+LongBench-Write (THUDM/LongWriter, ``evaluation/pred.py``, ``count_words``) measures a response
+as ``len(re.findall(r'[\\u4e00-\\u9fff]', text)) + len(re.findall(r'\\b[a-zA-Z]+\\b', text))``.
+``count_length`` is exactly that rule, so the length reward, the data ranges and the
+LongBench-Write length score all use the benchmark's unit. Consequences of the rule, kept on
+purpose for comparability:
+
+- each CJK Unified Ideograph (U+4E00-U+9FFF) is one unit; Chinese punctuation counts nothing;
+- an English word is a run of ASCII letters between word boundaries: ``don't`` and
+  ``well-known`` count 2, numbers (``2024``) count 0, and a word glued to a digit or an accented
+  letter (``3D``, ``café``) counts 0;
+- Japanese kana, Korean hangul and other scripts count nothing.
 """
 
 from __future__ import annotations
 
 import re
 
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’\-][A-Za-z0-9\u00c0-\u024f]+)*")
+_CHINESE_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_ENGLISH_WORD = re.compile(r"\b[a-zA-Z]+\b")
 
 
 def count_length(text: str) -> int:
-    """Number of CJK characters plus number of English (Latin-script) words in ``text``."""
+    """Number of Chinese characters plus number of English words in ``text`` (LongBench-Write)."""
     if not text:
         return 0
-    return len(_CJK_CHAR.findall(text)) + len(_WORD.findall(text))
+    return len(_CHINESE_CHAR.findall(text)) + len(_ENGLISH_WORD.findall(text))
 
 
 def english_words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    return _ENGLISH_WORD.findall(text)

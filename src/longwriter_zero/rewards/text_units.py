@@ -7,9 +7,10 @@ Choices, shared by the repetition and stuffing measures:
 - Sentences: split after ``. ! ?`` (plus closing quotes or brackets) when whitespace follows,
   and after ``。！？；…`` directly. Abbreviations such as "Dr." split too; for repetition
   measures that only makes units shorter, never hides a repeat.
-- Tokens: lower-cased Latin-script words (inner apostrophes and hyphens kept) and single CJK
-  characters, the same units ``counting.count_length`` counts, so shares of "text" are shares
-  of answer length.
+- Tokens: lower-cased Latin-script words and numbers (inner apostrophes and hyphens kept) and
+  single CJK characters: nearly the units ``counting.count_length`` counts (LongBench-Write's
+  rule splits "don't" in two and skips numbers; the difference is well under 1% of English
+  prose), so shares of "text" are, to that precision, shares of answer length.
 - Content terms: English tokens minus a small stop-word list, plus Chinese character bigrams
   (single characters are too common to tell topics apart) that are not both function
   characters; used where topic words matter (bag-of-words overlap, keyword stuffing).
