@@ -64,3 +64,22 @@ def test_reward_object_is_a_monitor_with_parts():
     out = reward([PROMPT], [f"<think>p</think><answer>{essay}</answer>"], [{}])
     assert out.scores == [1.0]
     assert {"stuffed_share", "top_rate", "top_k_share", "zipf_top_k_share", "judged"} <= set(out.parts)
+
+
+def test_weight_zero_monitor_does_not_move_the_advantages():
+    """Listed with weight 0, the stuffing reward is logged but leaves the balanced advantages
+    exactly as the other rewards make them (Eq. 5 divides by the sum of weights)."""
+    import torch
+
+    from longwriter_zero.algorithm.advantages import balanced_advantages, group_normalize
+
+    essay = (DATA / "honest_essay.txt").read_text()
+    answers = [essay, stuff_keywords(essay, random.Random(0), rate=0.08), essay[:2000], essay]
+    completions = [f"<think>p</think><answer>{a}</answer>" for a in answers]
+    stuffing = build_reward("stuffing", {}, {"require_think": True})([PROMPT] * 4, completions, [{}] * 4).scores
+    assert len(set(stuffing)) > 1                           # the monitor does vary within the group
+    length = torch.tensor([1.0, 0.5, 0.2, 0.9])
+    rewards = torch.stack([length, torch.tensor(stuffing)])
+    with_monitor = balanced_advantages(rewards, torch.tensor([1.0, 0.0]), group_size=4)
+    alone = balanced_advantages(length[None], torch.tensor([1.0]), group_size=4)
+    assert torch.allclose(with_monitor, alone) and torch.allclose(alone, group_normalize(length, 4).float())

@@ -241,3 +241,22 @@ def test_writing_reward_from_folder(tmp_path):
     assert out.scores[0] == pytest.approx(direct, rel=1e-5)
     with pytest.raises(UserError, match="exactly one of"):
         build_reward("writing", {}, {})
+
+
+def test_cli_rm_train_conversational_pairs(tmp_path, capsys, one_thread):
+    """TRL's conversational format (message-list prompt, chosen, rejected) trains through the CLI
+    and the held-out accuracy is reported on whole held-out prompts."""
+    rows = []
+    for i in range(8):
+        prompt = [{"role": "user", "content": f"Describe harbour number {i}."}]
+        good = f"Harbour {i} opens at six. Boats leave before dawn and come back by noon."
+        rows.append({"prompt": prompt, "chosen": [{"role": "assistant", "content": good}],
+                     "rejected": [{"role": "assistant", "content": good[: len(good) // 2]}]})
+    path = _write(tmp_path, rows)
+    assert main(["rm", "train", "--data", str(path), "--model", "tiny-random", "--output", str(tmp_path / "rm"),
+                 "--epochs", "1", "--eval-fraction", "0.25", "--max-length", "128", "--threads", "1"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["eval_answers"] == 2 and summary["eval_pairs"] == 2 and summary["train_pairs"] == 6
+    assert 0.0 <= summary["eval_accuracy"] <= 1.0
+    rm = RewardModel.load(str(tmp_path / "rm"))
+    assert len(rm.score([rows[0]["prompt"]], [rows[0]["chosen"]]).scores) == 1

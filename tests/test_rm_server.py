@@ -101,3 +101,52 @@ def test_slow_server_times_out_retries_then_fails():
 def test_url_must_be_http():
     with pytest.raises(UserError, match="must start with http"):
         RewardModelClient("127.0.0.1:8000")
+
+
+def test_transient_server_error_is_retried_and_succeeds():
+    from fastapi import FastAPI, HTTPException
+
+    app = FastAPI()
+    calls = []
+
+    @app.post("/score")
+    def flaky_score(body: dict) -> dict:
+        calls.append(1)
+        if len(calls) == 1:
+            raise HTTPException(503, "warming up")
+        return {"scores": [1.5], "windows": [1]}
+
+    with BackgroundServer(app) as srv:
+        out = RewardModelClient(srv.url, timeout=5, retries=3, backoff=0.01).score(["p"], ["r"])
+    assert out.scores == [1.5] and len(calls) == 2
+
+
+def test_lwz_rm_serve_process_round_trip(rm_folder):
+    """``lwz rm serve`` as its own process, reached over loopback; stopping it makes the client fail."""
+    import os
+    import subprocess
+    import sys
+
+    port = free_port()
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "longwriter_zero.cli", "rm", "serve", "--model", str(rm_folder),
+                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        client = RewardModelClient(f"http://127.0.0.1:{port}", timeout=5, retries=1)
+        deadline = time.time() + 60
+        while True:
+            try:
+                assert client.health()["status"] == "ok"
+                break
+            except UserError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise AssertionError(f"lwz rm serve did not start: {proc.stderr.read().decode()[-500:]}")
+                time.sleep(0.2)
+        remote = client.score(PROMPTS, ANSWERS)
+        local = RewardModel.load(str(rm_folder)).score(PROMPTS, ANSWERS)
+        assert remote.scores == pytest.approx(local.scores, abs=1e-5)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    with pytest.raises(UserError, match="unreachable after 2 tries"):
+        RewardModelClient(f"http://127.0.0.1:{port}", timeout=2, retries=2, backoff=0.01).health()

@@ -95,6 +95,7 @@ def run_train(args) -> int:
     summary = {"output": report.output_dir, "train_pairs": report.train_pairs, "eval_pairs": report.eval_pairs,
                "eval_answers": report.eval_groups, "train_accuracy": round(report.train_accuracy, 4),
                "eval_accuracy": None if report.eval_pairs == 0 else round(report.eval_accuracy, 4),
+               "eval_by_damage": {k: round(v, 4) for k, v in report.eval_by_damage.items()},
                "windowed_texts": report.windowed_texts, "seconds": round(report.seconds, 1)}
     print(json.dumps(summary))
     return 0
