@@ -153,3 +153,19 @@ def test_token_budget_batches():
     assert sorted(i for b in batches for i in b) == list(range(5))
     for b in batches:
         assert len(b) == 1 or len(b) * max(lengths[i] for i in b) <= 14
+
+
+def test_chunked_logprobs_bias_and_frozen_head():
+    torch.manual_seed(3)
+    M, H, V = 11, 6, 23
+    h1 = torch.randn(M, H, requires_grad=True)
+    w, b1 = torch.randn(V, H), torch.randn(V, requires_grad=True)
+    t = torch.randint(0, V, (M,))
+    h2, b2 = h1.detach().clone().requires_grad_(), b1.detach().clone().requires_grad_()
+    lp, _ = chunked_logprobs(h1, w, t, chunk=4, bias=b1)
+    ref = naive_logprobs(h2, w, t, bias=b2)
+    assert torch.allclose(lp, ref, atol=1e-5)
+    g = torch.randn(M)
+    (lp * g).sum().backward()
+    (ref * g).sum().backward()
+    assert torch.allclose(h1.grad, h2.grad, atol=1e-5) and torch.allclose(b1.grad, b2.grad, atol=1e-5)

@@ -1,55 +1,94 @@
 """Token log-probs (and entropy) from hidden states, in chunks.
 
 The naive path materialises logits ``[tokens × vocab]`` (14K tokens × 150K vocab × 4 bytes =
-8.4 GB, twice more for log_softmax and its gradient). Here the LM head is applied to
-``chunk`` tokens at a time inside activation checkpointing: the forward keeps only each
-chunk's results ([chunk] log-probs), and the backward recomputes one chunk's logits at a time.
-Peak extra memory is one chunk's logits instead of the whole sequence's.
+8.4 GB, and as much again for log_softmax and for its gradient). Here the LM head is applied to
+``chunk`` tokens at a time, in the forward and again in the backward:
+
+- forward: per chunk, logits -> logsumexp -> the targets' log-probs (and, without gradient,
+  the entropy); only ``[tokens]`` vectors are kept;
+- backward: per chunk, the logits are recomputed and turned in place into
+  ``d loss / d logits = g · (onehot(target) − softmax)``, which is multiplied into the hidden
+  states' and the head's gradients.
+
+Peak extra memory is one chunk's logits (``chunk × vocab`` floats, two while entropy is
+computed) instead of several copies of the whole sequence's.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch.utils.checkpoint import checkpoint
 
 
-def _chunk_logprobs(hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
-                    targets: torch.Tensor, temperature: float, with_entropy: bool):
+def _logits(hidden: torch.Tensor, weight: torch.Tensor, bias, temperature: float) -> torch.Tensor:
     logits = F.linear(hidden, weight, bias).float()
     if temperature != 1.0:
-        logits = logits / temperature
-    logz = torch.logsumexp(logits, dim=-1)
-    logp = logits.gather(-1, targets[:, None]).squeeze(-1) - logz
-    if with_entropy:
-        with torch.no_grad():
-            probs = torch.softmax(logits, dim=-1)
-            entropy = logz - (probs * logits).sum(-1)
-        return logp, entropy.detach()
-    return logp, torch.zeros_like(logp).detach()
+        logits.div_(temperature)
+    return logits
+
+
+class _ChunkedLogprob(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, hidden, weight, bias, targets, chunk, temperature, with_entropy):
+        M = hidden.shape[0]
+        logp = hidden.new_empty(M, dtype=torch.float32)
+        logz = hidden.new_empty(M, dtype=torch.float32)
+        ent = hidden.new_zeros(M, dtype=torch.float32)
+        for s in range(0, M, chunk):
+            logits = _logits(hidden[s:s + chunk], weight, bias, temperature)
+            z = torch.logsumexp(logits, dim=-1)
+            logz[s:s + chunk] = z
+            logp[s:s + chunk] = logits.gather(-1, targets[s:s + chunk, None]).squeeze(-1) - z
+            if with_entropy:
+                logits.sub_(z[:, None])                      # log p
+                ent[s:s + chunk] = -(logits.exp() * logits).sum(-1)
+            del logits
+        ctx.save_for_backward(hidden, weight, targets, logz)
+        ctx.bias = bias
+        ctx.chunk, ctx.temperature = chunk, temperature
+        ctx.mark_non_differentiable(ent)
+        return logp, ent
+
+    @staticmethod
+    def backward(ctx, grad_logp, _grad_ent):
+        hidden, weight, targets, logz = ctx.saved_tensors
+        bias, chunk, temperature = ctx.bias, ctx.chunk, ctx.temperature
+        need_h, need_w, need_b = ctx.needs_input_grad[:3]
+        grad_h = torch.empty_like(hidden) if need_h else None
+        grad_w = torch.zeros_like(weight, dtype=torch.float32) if need_w else None
+        grad_b = torch.zeros_like(bias, dtype=torch.float32) if (need_b and bias is not None) else None
+        for s in range(0, hidden.shape[0], chunk):
+            h, t, g = hidden[s:s + chunk], targets[s:s + chunk], grad_logp[s:s + chunk].float()
+            d = _logits(h, weight, bias, temperature)
+            d.sub_(logz[s:s + chunk, None]).exp_().neg_()   # -softmax
+            d.scatter_add_(-1, t[:, None], torch.ones_like(t[:, None], dtype=d.dtype))  # onehot - softmax
+            d.mul_((g / temperature)[:, None])              # d loss / d (pre-temperature) logits
+            if need_h:
+                grad_h[s:s + chunk] = (d.to(weight.dtype) @ weight).to(hidden.dtype)
+            if need_w:
+                grad_w.addmm_(d.T, h.float())
+            if grad_b is not None:
+                grad_b.add_(d.sum(0))
+            del d
+        if grad_w is not None:
+            grad_w = grad_w.to(weight.dtype)
+        if grad_b is not None:
+            grad_b = grad_b.to(bias.dtype)
+        return grad_h, grad_w, grad_b, None, None, None, None
 
 
 def chunked_logprobs(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor,
                      chunk: int = 1024, temperature: float = 1.0, bias: torch.Tensor | None = None,
                      with_entropy: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """hidden: [M, H]; weight: [V, H]; targets: [M] -> (log-probs [M], entropy [M] or zeros).
+    """hidden: [M, H]; weight: [V, H]; targets: [M] -> (log-probs [M] float32, entropy [M] or zeros).
 
     Entropy is computed without gradient (a metric)."""
-    logps, ents = [], []
-    needs_grad = torch.is_grad_enabled() and (hidden.requires_grad or weight.requires_grad)
-    for s in range(0, hidden.shape[0], chunk):
-        h, t = hidden[s:s + chunk], targets[s:s + chunk]
-        if needs_grad:
-            lp, ent = checkpoint(_chunk_logprobs, h, weight, bias, t, temperature, with_entropy,
-                                 use_reentrant=False)
-        else:
-            lp, ent = _chunk_logprobs(h, weight, bias, t, temperature, with_entropy)
-        logps.append(lp)
-        ents.append(ent.detach())
-    if not logps:
-        z = hidden.new_zeros(0)
+    if hidden.shape[0] == 0:
+        z = hidden.new_zeros(0, dtype=torch.float32)
         return z, z
-    return torch.cat(logps), torch.cat(ents)
+    logp, ent = _ChunkedLogprob.apply(hidden, weight, bias, targets, int(chunk), float(temperature),
+                                      bool(with_entropy))
+    return logp, ent
 
 
 def naive_logprobs(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor,
