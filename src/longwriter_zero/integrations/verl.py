@@ -1,0 +1,164 @@
+"""This project's rewards and data for verl (``recipes/verl/``; see docs/scale_out.md).
+
+``compute_score`` is verl's custom reward function (``reward.custom_reward_function.path`` =
+this file, ``name`` = ``compute_score``). verl calls it once per response with the row's
+``data_source``, the decoded response, ``reward_model.ground_truth`` and ``extra_info``, as
+written by ``data.dataset.export_verl``: ``ground_truth`` is the range ``"[lower, upper]"``,
+``extra_info["request"]`` the user request. It returns::
+
+    {"score": <weighted mean of the rewards>, "length": ..., "format": ..., ["writing": ...]}
+
+one key per reward, so verl's ``gdpo`` advantage estimator (``algorithm.gdpo_reward_keys``)
+normalises each reward within its group before adding them up, the balancing of Eq. 5.
+``score`` is the weighted mean (equal weights: the plain mean); verl logs it and the
+non-GDPO estimators train on it (GRPO on ``score`` is the ``sum_then_normalize`` ablation).
+
+Scores come from ``rewards.scoring.score_batch``, the function behind ``lwz reward``.
+Options arrive as keyword arguments (verl passes ``reward.custom_reward_function.reward_kwargs``):
+``rewards`` (names, default ``length,format`` plus ``writing`` when a writing-RM URL is set),
+``writing_url`` (else the environment variable ``LWZ_WRITING_URL``; ``lwz rm serve`` on another
+host), ``l_max`` (default 14000), ``template`` (``think`` | ``nothink``), ``weights``
+(name -> weight for ``score``), ``stuffing_penalty``.
+
+``export_verl_prompts`` writes the prompt set as verl Parquet with the think prompt already in
+the chat message (verl applies only the tokenizer's chat template); run it as
+``python -m longwriter_zero.integrations.verl --input rl_prompts.jsonl --output data/verl``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+from longwriter_zero.errors import UserError
+
+ENV_WRITING_URL = "LWZ_WRITING_URL"
+
+
+def _names(rewards, writing_url: str) -> tuple[str, ...]:
+    if rewards is None:
+        return ("length", "format", "writing") if writing_url else ("length", "format")
+    if isinstance(rewards, str):
+        rewards = [n.strip() for n in rewards.split(",") if n.strip()]
+    names = tuple(str(n) for n in rewards)
+    if not names or len(set(names)) != len(names):
+        raise UserError(f"compute_score: rewards must be distinct names, got {list(names)}")
+    return names
+
+
+@functools.lru_cache(maxsize=8)
+def _rewards(names: tuple[str, ...], writing_url: str, l_max: int, template: str, stuffing_penalty: bool):
+    """Rewards are built once per process and option set (verl calls compute_score per response)."""
+    from longwriter_zero.rewards.registry import build_reward
+
+    if "writing" in names and not writing_url:
+        raise UserError(f"compute_score: reward 'writing' needs writing_url or ${ENV_WRITING_URL}")
+    defaults = {"l_max": int(l_max), "require_think": template == "think"}
+    options = {"writing": {"url": writing_url}, "format": {"stuffing_penalty": bool(stuffing_penalty)}}
+    return tuple(build_reward(n, options.get(n, {}), defaults) for n in names)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars/arrays (what verl's dataloader hands over) as plain Python values."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
+def compute_score(data_source: str, solution_str: str, ground_truth, extra_info: dict | None = None, *,
+                  rewards=None, writing_url: str | None = None, l_max: int = 14000, template: str = "think",
+                  weights: dict | None = None, stuffing_penalty: bool = False, **_: Any) -> dict:
+    """Score one verl response; see the module docstring. Extra keyword arguments verl adds
+    (``reward_router_address``, ...) are ignored."""
+    from longwriter_zero.data.dataset import range_from_ground_truth
+    from longwriter_zero.rewards.scoring import score_batch
+
+    url = writing_url if writing_url is not None else os.environ.get(ENV_WRITING_URL, "")
+    names = _names(rewards, url)
+    built = _rewards(names, url, int(l_max), template, bool(stuffing_penalty))
+    info = dict(extra_info or {})
+    lo, hi = range_from_ground_truth(_plain(ground_truth))
+    request = info.get("request")
+    if not isinstance(request, str):
+        if "writing" in names:
+            raise UserError("compute_score: extra_info has no 'request' (the writing reward needs the request)")
+        request = ""
+    row = {"prompt": request, "response": solution_str, "range": [lo, hi]}
+    for key in ("id", "lang"):
+        if info.get(key) is not None:
+            row[key] = _plain(info[key])
+    scores = score_batch([row], list(built))[0]
+    w = {n: float((weights or {}).get(n, 1.0)) for n in names}
+    if sum(w.values()) <= 0:
+        raise UserError(f"compute_score: weights must have a positive sum, got {w}")
+    out = {"score": sum(w[n] * scores[n] for n in names) / sum(w.values())}
+    out.update({n: scores[n] for n in names})
+    return out
+
+
+# ----------------------------------------------------------------------------- data
+
+def verl_prompt_rows(rows: Sequence[dict], template: str = "think", language: str = "auto",
+                     template_text: str | None = None, data_source: str | None = None) -> list[dict]:
+    """``data.dataset.verl_rows`` with the think prompt rendered into the user message
+    (``extra_info.request`` keeps the raw request for the rewards)."""
+    from longwriter_zero.data.dataset import DATA_SOURCE, verl_rows
+    from longwriter_zero.prompts import render_request
+
+    out = verl_rows(rows, data_source or DATA_SOURCE)
+    for row, src in zip(out, rows):
+        row["prompt"] = [{"role": "user", "content": render_request(src["prompt"], template, language, template_text)}]
+    return out
+
+
+def export_verl_prompts(rows: Sequence[dict], output, template: str = "think", language: str = "auto",
+                        template_text: str | None = None, data_source: str | None = None) -> Path:
+    """Write verl Parquet (``data.dataset.verl_schema``) with the think prompt in ``prompt``.
+    ``output``: a .parquet file, or a folder that receives ``train.parquet``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from longwriter_zero.data.dataset import verl_schema
+
+    out = Path(output)
+    target = out if out.suffix == ".parquet" else out / "train.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(verl_prompt_rows(rows, template, language, template_text, data_source),
+                                 schema=verl_schema())
+    tmp = target.with_name(f".{target.name}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    from longwriter_zero.data.dataset import load_prompt_set
+    from longwriter_zero.prompts import load_template_file
+
+    p = argparse.ArgumentParser(prog="python -m longwriter_zero.integrations.verl",
+                                description="Write the RL prompt set as verl Parquet with the think prompt applied.")
+    p.add_argument("--input", required=True, help="prompt set JSONL (with 'range')")
+    p.add_argument("--output", required=True, help="a .parquet file, or a folder (gets train.parquet)")
+    p.add_argument("--template", choices=["think", "nothink"], default="think")
+    p.add_argument("--template-file", default=None, help="a template file with a {request} placeholder")
+    p.add_argument("--language", choices=["auto", "en", "zh"], default="auto")
+    args = p.parse_args(argv)
+    try:
+        rows = load_prompt_set(args.input, require_range=True)
+        text = load_template_file(args.template_file) if args.template_file else None
+        target = export_verl_prompts(rows, args.output, args.template, args.language, text)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps({"rows": len(rows), "output": str(target)}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
