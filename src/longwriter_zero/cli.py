@@ -10,7 +10,7 @@ from longwriter_zero.errors import UserError
 
 # Each module adds its own subcommand(s).
 COMMAND_MODULES = [
-    "longwriter_zero.commands.train",
+    "longwriter_zero.commands.train", "longwriter_zero.commands.demo",
     "longwriter_zero.commands.generate", "longwriter_zero.commands.evaluate", "longwriter_zero.commands.report",
     "longwriter_zero.commands.pretrain", "longwriter_zero.commands.sft",
     "longwriter_zero.commands.reward", "longwriter_zero.commands.rm",

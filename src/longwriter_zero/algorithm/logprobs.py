@@ -27,15 +27,24 @@ def _logits(hidden: torch.Tensor, weight: torch.Tensor, bias, temperature: float
     return logits
 
 
+def _head_in(hidden: torch.Tensor, weight: torch.Tensor, bias):
+    """The head in the hidden states' dtype: under mixed precision (bf16 activations, fp32
+    weights) the matmuls run in bf16, as autocast would run them, in the backward too."""
+    if hidden.dtype == weight.dtype or hidden.dtype == torch.float32:
+        return weight, bias
+    return weight.to(hidden.dtype), (None if bias is None else bias.to(hidden.dtype))
+
+
 class _ChunkedLogprob(torch.autograd.Function):
     @staticmethod
     def forward(ctx, hidden, weight, bias, targets, chunk, temperature, with_entropy):
         M = hidden.shape[0]
+        w, b = _head_in(hidden, weight, bias)
         logp = hidden.new_empty(M, dtype=torch.float32)
         logz = hidden.new_empty(M, dtype=torch.float32)
         ent = hidden.new_zeros(M, dtype=torch.float32)
         for s in range(0, M, chunk):
-            logits = _logits(hidden[s:s + chunk], weight, bias, temperature)
+            logits = _logits(hidden[s:s + chunk], w, b, temperature)
             z = torch.logsumexp(logits, dim=-1)
             logz[s:s + chunk] = z
             logp[s:s + chunk] = logits.gather(-1, targets[s:s + chunk, None]).squeeze(-1) - z
@@ -57,16 +66,20 @@ class _ChunkedLogprob(torch.autograd.Function):
         grad_h = torch.empty_like(hidden) if need_h else None
         grad_w = torch.zeros_like(weight, dtype=torch.float32) if need_w else None
         grad_b = torch.zeros_like(bias, dtype=torch.float32) if (need_b and bias is not None) else None
+        w, b = _head_in(hidden, weight, bias)
         for s in range(0, hidden.shape[0], chunk):
             h, t, g = hidden[s:s + chunk], targets[s:s + chunk], grad_logp[s:s + chunk].float()
-            d = _logits(h, weight, bias, temperature)
+            d = _logits(h, w, b, temperature)
             d.sub_(logz[s:s + chunk, None]).exp_().neg_()   # -softmax
             d.scatter_add_(-1, t[:, None], torch.ones_like(t[:, None], dtype=d.dtype))  # onehot - softmax
             d.mul_((g / temperature)[:, None])              # d loss / d (pre-temperature) logits
             if need_h:
-                grad_h[s:s + chunk] = (d.to(weight.dtype) @ weight).to(hidden.dtype)
+                grad_h[s:s + chunk] = (d.to(w.dtype) @ w).to(hidden.dtype)
             if need_w:
-                grad_w.addmm_(d.T, h.float())
+                if w.dtype == torch.float32:
+                    grad_w.addmm_(d.T, h.float())
+                else:
+                    grad_w += (d.T.to(w.dtype) @ h.to(w.dtype)).float()
             if grad_b is not None:
                 grad_b.add_(d.sum(0))
             del d

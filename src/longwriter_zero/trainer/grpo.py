@@ -72,6 +72,8 @@ class Run:
     template_text: str | None
     device: str
     start_step: int = 0
+    rollout_model: object = None     # the policy in compute_dtype for sampling (mixed precision), else model
+    compute_dtype: torch.dtype | None = None   # autocast dtype of the update, None: no autocast
 
 
 # --------------------------------------------------------------------------- setup
@@ -145,7 +147,37 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "metrics.jsonl").write_text("")
     (run_dir / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
+    setup_precision(run)
     return run
+
+
+def setup_precision(run: Run) -> None:
+    """The one place where mixed precision is switched on: a sampling copy of the policy in
+    ``compute_dtype`` (kept in sync after each update) and autocast for the update."""
+    m = run.cfg.model
+    compute = m.dtype if m.compute_dtype == "auto" else m.compute_dtype
+    run.rollout_model = run.model
+    if compute == m.dtype:
+        return
+    import copy
+
+    run.compute_dtype = getattr(torch, compute)
+    run.rollout_model = copy.deepcopy(run.model).to(run.compute_dtype).requires_grad_(False)
+    run.rollout_model.eval()
+
+
+@torch.no_grad()
+def sync_rollout_model(run: Run) -> None:
+    if run.rollout_model is run.model:
+        return
+    for dst, src in zip(run.rollout_model.parameters(), run.model.parameters()):
+        dst.copy_(src)
+
+
+def autocast(run: Run):
+    if run.compute_dtype is None:
+        return _null()
+    return torch.autocast(device_type=torch.device(run.device).type, dtype=run.compute_dtype)
 
 
 def seed_everything(seed: int) -> None:
@@ -189,7 +221,7 @@ def rollout(run: Run, rows: list[dict]) -> RolloutBatch:
         text = build_prompt(row["prompt"], tok, cfg.prompt.template, cfg.prompt.language, run.template_text,
                             cfg.prompt.chat_template)
         prompt_ids = tok(text, add_special_tokens=False).input_ids
-        group = sample_group(run.model, prompt_ids, G, cfg.rollout.max_new_tokens, cfg.rollout.temperature,
+        group = sample_group(run.rollout_model, prompt_ids, G, cfg.rollout.max_new_tokens, cfg.rollout.temperature,
                              cfg.rollout.top_p, eos_ids=eos_ids)
         for ids, reason in zip(group.completion_ids, group.finish_reasons):
             batch.requests.append(row["prompt"])
@@ -226,7 +258,7 @@ def _logprobs_no_grad(run: Run, model, batch: RolloutBatch, disable_adapter: boo
     """Per-row completion log-probs [T_i] from ``model`` without gradient (old or reference policy)."""
     out = {}
     ctx = model.disable_adapter() if disable_adapter else _null()
-    with ctx:
+    with ctx, autocast(run):
         for mb in _micro_batches(run, batch):
             lp, _ = completion_logprobs(model, mb, run.cfg.rollout.temperature, run.cfg.optim.logprob_chunk)
             for j, row in enumerate(mb.rows):
@@ -266,8 +298,9 @@ def update(run: Run, batch: RolloutBatch) -> dict:
     for _ in range(algo.ppo_epochs):
         run.optimizer.zero_grad(set_to_none=True)
         for mb in _micro_batches(run, batch):
-            logp, ent = completion_logprobs(model, mb, cfg.rollout.temperature, cfg.optim.logprob_chunk,
-                                            with_entropy=True)
+            with autocast(run):
+                logp, ent = completion_logprobs(model, mb, cfg.rollout.temperature, cfg.optim.logprob_chunk,
+                                                with_entropy=True)
             mask = mb.completion_mask
             old_lp = logp.detach() if old is None else _pad_rows(old, mb.rows, logp.shape[1]).to(logp.device)
             adv = batch.advantages[mb.rows].to(logp.device)
@@ -288,8 +321,10 @@ def update(run: Run, batch: RolloutBatch) -> dict:
             norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in params if p.grad is not None]))
         stats["grad_norm"] += float(norm) / algo.ppo_epochs
         run.optimizer.step()
+    run.optimizer.zero_grad(set_to_none=True)    # gradients are not kept through the next rollout
     run.scheduler.step()
     model.eval()
+    sync_rollout_model(run)
     return stats
 
 
