@@ -10,9 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from longwriter_zero.cli import main
-from longwriter_zero.data.dataset import export_verl, load_prompt_set, range_from_ground_truth
+from longwriter_zero.data.dataset import export_verl, load_prompt_set, range_from_ground_truth, verl_rows
 from longwriter_zero.data.ranges import parse_length_requirement
 from longwriter_zero.errors import UserError
+from longwriter_zero.prompts import render_request
 
 
 def write(path, lines):
@@ -51,17 +52,37 @@ def test_export_verl_reads_back_with_pyarrow(tmp_path):
     assert table.column_names == ["data_source", "prompt", "ability", "reward_model", "extra_info"]
     assert table.schema.field("prompt").type == pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
     got = table.to_pylist()
+    # verl applies only the chat template: the think prompt is in the message, the raw request in extra_info
     assert got[0] == {"data_source": "longwriter_zero",
-                      "prompt": [{"role": "user", "content": "Write a 2,000-word essay."}],
+                      "prompt": [{"role": "user", "content": render_request("Write a 2,000-word essay.")}],
                       "ability": "writing",
                       "reward_model": {"style": "rule", "ground_truth": "[1800, 2200]"},
                       "extra_info": {"index": 0, "id": "a", "lang": "en", "range": [1800, 2200],
                                      "request": "Write a 2,000-word essay.", "source": "wild"}}
-    assert got[1]["extra_info"]["index"] == 1 and got[1]["prompt"][0]["content"] == "写一首诗"
+    assert "<think>" in got[0]["prompt"][0]["content"] and "Write a 2,000-word essay." in got[0]["prompt"][0]["content"]
+    assert got[1]["extra_info"]["index"] == 1 and got[1]["extra_info"]["request"] == "写一首诗"
+    assert got[1]["prompt"][0]["content"] == render_request("写一首诗", "think", "zh") != render_request("写一首诗", "think", "en")
     assert range_from_ground_truth(got[1]["reward_model"]["ground_truth"]) == (100, 300)
     assert range_from_ground_truth([5, 10]) == (5, 10)
     assert export_verl(rows, tmp_path / "one.parquet", data_source="mine") == tmp_path / "one.parquet"
     assert pq.read_table(tmp_path / "one.parquet").column("data_source").to_pylist() == ["mine", "mine"]
+
+
+def test_export_verl_templates(tmp_path):
+    rows = [{"prompt": "Write a 2,000-word essay.", "lang": "en", "range": [1800, 2200], "source": "wild", "id": "a"}]
+    contents = {}
+    for template in ("think", "nothink", "none"):
+        table = pq.read_table(export_verl(rows, tmp_path / f"{template}.parquet", template=template))
+        (row,) = table.to_pylist()
+        assert row["extra_info"]["request"] == "Write a 2,000-word essay."
+        contents[template] = row["prompt"][0]["content"]
+    assert contents["none"] == "Write a 2,000-word essay."
+    assert contents["nothink"] == render_request("Write a 2,000-word essay.", "nothink")
+    assert len(set(contents.values())) == 3
+    custom = verl_rows(rows, template_text="Task: {request}")
+    assert custom[0]["prompt"][0]["content"] == "Task: Write a 2,000-word essay."
+    with pytest.raises(UserError, match="template 'plain'"):
+        verl_rows(rows, template="plain")
 
 
 def test_cli_build_then_export(tmp_path):
@@ -92,6 +113,16 @@ def test_cli_build_then_export(tmp_path):
     assert main(["data", "export-verl", "--input", str(out), "--output", str(tmp_path / "rl.parquet")]) == 0
     table = pq.read_table(tmp_path / "rl.parquet")
     assert table.num_rows == 3 and table.column("ability").to_pylist() == ["writing"] * 3
+    assert [m[0]["content"] for m in table.column("prompt").to_pylist()] == [render_request(r["prompt"]) for r in rows]
+    assert main(["data", "export-verl", "--input", str(out), "--output", str(tmp_path / "bare.parquet"),
+                 "--template", "none"]) == 0
+    assert [m[0]["content"] for m in pq.read_table(tmp_path / "bare.parquet").column("prompt").to_pylist()] == \
+        [r["prompt"] for r in rows]
+    write(tmp_path / "tpl.txt", ["Please write: {request}"])
+    assert main(["data", "export-verl", "--input", str(out), "--output", str(tmp_path / "tpl.parquet"),
+                 "--template-file", str(tmp_path / "tpl.txt")]) == 0
+    assert pq.read_table(tmp_path / "tpl.parquet").column("prompt").to_pylist()[0][0]["content"].startswith(
+        "Please write: Write a 1500-word report")
     write(tmp_path / "norange.jsonl", ['{"prompt": "Write an essay"}'])
     assert main(["data", "export-verl", "--input", str(tmp_path / "norange.jsonl"),
                  "--output", str(tmp_path / "x.parquet")]) == 2

@@ -95,6 +95,12 @@ def test_think_prompt_parquet_reads_back_in_verl_schema(tmp_path):
     assert first["prompt"] == [{"role": "user", "content": render_request(rows[0]["prompt"])}]
     assert first["extra_info"]["request"] == rows[0]["prompt"]
     assert json.loads(first["reward_model"]["ground_truth"]) == rows[0]["range"]
+    # one implementation: `lwz data export-verl` writes the same file
+    assert main(["data", "export-verl", "--input", str(ASSETS / "demo_prompts.jsonl"),
+                 "--output", str(tmp_path / "cli.parquet")]) == 0
+    assert pq.read_table(tmp_path / "cli.parquet").equals(table)
+    bare = pq.read_table(export_verl_prompts(rows, tmp_path / "bare.parquet", template="none")).to_pylist()
+    assert bare[0]["prompt"] == [{"role": "user", "content": rows[0]["prompt"]}]
 
 
 def test_writing_reward_through_the_reward_server(tmp_path, monkeypatch):

@@ -46,11 +46,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.set_defaults(func=run_build)
 
     e = steps.add_parser("export-verl", help="write the prompt set as verl RL Parquet",
-                         description="Columns data_source, prompt (chat messages), ability, reward_model "
-                                     "{style, ground_truth: '[lo, hi]'}, extra_info {index, id, lang, range, request}.")
+                         description="Columns data_source, prompt (chat messages: the request in the think "
+                                     "prompt by default), ability, reward_model {style, ground_truth: '[lo, hi]'}, "
+                                     "extra_info {index, id, lang, range, request (the raw request), source}.")
     e.add_argument("--input", required=True, help="prompt set JSONL (with 'range')")
     e.add_argument("--output", required=True, help="a .parquet file, or a folder (gets train.parquet)")
     e.add_argument("--data-source", default="longwriter_zero", help="the data_source column")
+    e.add_argument("--template", choices=["think", "nothink", "none"], default="think",
+                   help="prompt in the user message: the project's think prompt (default), the no-think "
+                        "prompt, or none (the bare request); verl adds only the chat template")
+    e.add_argument("--template-file", default=None, help="a template file with a {request} placeholder "
+                                                          "(replaces --template)")
+    e.add_argument("--language", choices=["auto", "en", "zh"], default="auto",
+                   help="prompt language (auto: from the request)")
     e.set_defaults(func=run_export)
 
 
@@ -210,8 +218,11 @@ def run_build(args) -> int:
 
 def run_export(args) -> int:
     from longwriter_zero.data.dataset import export_verl, load_prompt_set
+    from longwriter_zero.prompts import load_template_file
 
     rows = load_prompt_set(args.input, require_range=True)
-    target = export_verl(rows, args.output, data_source=args.data_source)
+    text = load_template_file(args.template_file) if args.template_file else None
+    target = export_verl(rows, args.output, data_source=args.data_source, template=args.template,
+                         language=args.language, template_text=text)
     print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
     return 0

@@ -4,13 +4,16 @@
 Also its export to verl's RL Parquet layout (``export_verl``), one row per prompt:
 
 - ``data_source``: "longwriter_zero" (what verl's reward dispatch keys on)
-- ``prompt``: chat messages ``[{"role": "user", "content": request}]`` (the raw request; the
-  think template is applied by the rollout, as in this project's own trainer)
+- ``prompt``: chat messages ``[{"role": "user", "content": text}]`` where ``text`` is the request
+  rendered with the project's think prompt (``prompts.render_request``; ``template="think"``, the
+  default), or the no-think prompt (``"nothink"``), or the bare request (``"none"``). verl applies
+  only the tokenizer's chat template, so the instruction prompt has to be in the message itself
 - ``ability``: "writing"
 - ``reward_model``: ``{"style": "rule", "ground_truth": "[lower, upper]"}`` -- the range as a JSON
   string, so the column has one type whatever else shares the file; ``range_from_ground_truth``
   reads it back (and accepts a list too)
-- ``extra_info``: ``{"index", "id", "lang", "range", "request", "source"}``
+- ``extra_info``: ``{"index", "id", "lang", "range", "request", "source"}``; ``request`` is the raw
+  request, which the rewards read
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ from typing import Iterable, Sequence
 
 from longwriter_zero.errors import UserError
 from longwriter_zero.jsonl import iter_jsonl, write_jsonl_atomic
-from longwriter_zero.prompts import detect_language
+from longwriter_zero.prompts import detect_language, render_request
 from longwriter_zero.rewards.length import check_range
 
 DATA_SOURCE = "longwriter_zero"
+VERL_TEMPLATES = ("think", "nothink", "none")
 
 
 def load_prompt_set(path, require_range: bool = False) -> list[dict]:
@@ -89,17 +93,27 @@ def range_from_ground_truth(ground_truth) -> tuple[int, int]:
     return check_range(value, "ground_truth")
 
 
-def verl_rows(rows: Sequence[dict], data_source: str = DATA_SOURCE) -> list[dict]:
+def verl_rows(rows: Sequence[dict], data_source: str = DATA_SOURCE, template: str = "think",
+              language: str = "auto", template_text: str | None = None) -> list[dict]:
+    """verl RL rows (module docstring). ``template``: ``think`` | ``nothink`` | ``none`` (the bare
+    request); ``template_text`` (a template with ``{request}``) overrides the built-in prompt."""
+    if template not in VERL_TEMPLATES:
+        raise UserError(f"template '{template}': expected one of {', '.join(VERL_TEMPLATES)}")
     out = []
     for index, row in enumerate(rows):
         lo, hi = row["range"]
+        request = row["prompt"]
+        if template == "none" and template_text is None:
+            text = request
+        else:
+            text = render_request(request, template, language, template_text)
         out.append({
             "data_source": data_source,
-            "prompt": [{"role": "user", "content": row["prompt"]}],
+            "prompt": [{"role": "user", "content": text}],
             "ability": "writing",
             "reward_model": {"style": "rule", "ground_truth": json.dumps([int(lo), int(hi)])},
             "extra_info": {"index": index, "id": str(row["id"]), "lang": row["lang"], "range": [int(lo), int(hi)],
-                           "request": row["prompt"], "source": str(row.get("source", ""))},
+                           "request": request, "source": str(row.get("source", ""))},
         })
     return out
 
@@ -118,18 +132,21 @@ def verl_schema():
     ])
 
 
-def export_verl(rows: Sequence[dict], output, data_source: str = DATA_SOURCE) -> Path:
-    """Write verl's RL Parquet file. ``output`` ending in .parquet is the file; otherwise it is a
-    folder that receives ``train.parquet``. Written to a temporary name, then renamed."""
+def export_verl(rows: Sequence[dict], output, data_source: str = DATA_SOURCE, template: str = "think",
+                language: str = "auto", template_text: str | None = None) -> Path:
+    """Write verl's RL Parquet file (``verl_rows``: the think prompt in ``prompt`` by default).
+    ``output`` ending in .parquet is the file; otherwise it is a folder that receives
+    ``train.parquet``. Written to a temporary name, then renamed."""
     import os
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    table = pa.Table.from_pylist(verl_rows(rows, data_source, template, language, template_text),
+                                 schema=verl_schema())
     out = Path(output)
     target = out if out.suffix == ".parquet" else out / "train.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pylist(verl_rows(rows, data_source), schema=verl_schema())
     tmp = target.with_name(f".{target.name}.tmp")
     pq.write_table(table, tmp)
     os.replace(tmp, target)

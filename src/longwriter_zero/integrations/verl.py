@@ -21,7 +21,8 @@ host), ``l_max`` (default 14000), ``template`` (``think`` | ``nothink``), ``weig
 (name -> weight for ``score``), ``stuffing_penalty``.
 
 ``export_verl_prompts`` writes the prompt set as verl Parquet with the think prompt already in
-the chat message (verl applies only the tokenizer's chat template); run it as
+the chat message (verl applies only the tokenizer's chat template); it is
+``data.dataset.export_verl``, the function behind ``lwz data export-verl``, and also runs as
 ``python -m longwriter_zero.integrations.verl --input rl_prompts.jsonl --output data/verl``.
 """
 
@@ -103,35 +104,18 @@ def compute_score(data_source: str, solution_str: str, ground_truth, extra_info:
 
 def verl_prompt_rows(rows: Sequence[dict], template: str = "think", language: str = "auto",
                      template_text: str | None = None, data_source: str | None = None) -> list[dict]:
-    """``data.dataset.verl_rows`` with the think prompt rendered into the user message
-    (``extra_info.request`` keeps the raw request for the rewards)."""
+    """``data.dataset.verl_rows`` (the think prompt in the user message by default)."""
     from longwriter_zero.data.dataset import DATA_SOURCE, verl_rows
-    from longwriter_zero.prompts import render_request
 
-    out = verl_rows(rows, data_source or DATA_SOURCE)
-    for row, src in zip(out, rows):
-        row["prompt"] = [{"role": "user", "content": render_request(src["prompt"], template, language, template_text)}]
-    return out
+    return verl_rows(rows, data_source or DATA_SOURCE, template, language, template_text)
 
 
 def export_verl_prompts(rows: Sequence[dict], output, template: str = "think", language: str = "auto",
                         template_text: str | None = None, data_source: str | None = None) -> Path:
-    """Write verl Parquet (``data.dataset.verl_schema``) with the think prompt in ``prompt``.
-    ``output``: a .parquet file, or a folder that receives ``train.parquet``."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    """``data.dataset.export_verl`` (what ``lwz data export-verl`` writes)."""
+    from longwriter_zero.data.dataset import DATA_SOURCE, export_verl
 
-    from longwriter_zero.data.dataset import verl_schema
-
-    out = Path(output)
-    target = out if out.suffix == ".parquet" else out / "train.parquet"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pylist(verl_prompt_rows(rows, template, language, template_text, data_source),
-                                 schema=verl_schema())
-    tmp = target.with_name(f".{target.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, target)
-    return target
+    return export_verl(rows, output, data_source or DATA_SOURCE, template, language, template_text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
                                 description="Write the RL prompt set as verl Parquet with the think prompt applied.")
     p.add_argument("--input", required=True, help="prompt set JSONL (with 'range')")
     p.add_argument("--output", required=True, help="a .parquet file, or a folder (gets train.parquet)")
-    p.add_argument("--template", choices=["think", "nothink"], default="think")
+    p.add_argument("--template", choices=["think", "nothink", "none"], default="think",
+                   help="prompt in the user message: think (default), nothink, or none (the bare request)")
     p.add_argument("--template-file", default=None, help="a template file with a {request} placeholder")
     p.add_argument("--language", choices=["auto", "en", "zh"], default="auto")
     args = p.parse_args(argv)
