@@ -6,6 +6,9 @@
   config and saved as an ordinary HF checkpoint in the cache folder; later loads read that.
 - ``tiny-random``: a seeded few-layer model of the same architecture, with the embedded
   tokenizer, for tests.
+- ``embedded-<N>l`` (e.g. ``embedded-4l``): the embedded model cut to its first ``N`` of 30
+  decoder layers (pretrained embeddings and attention, final norm kept), saved once as its own
+  checkpoint in the cache folder. A pretrained but cheap backbone, e.g. for reward models.
 - anything else: an HF model folder (e.g. a checkpoint of this project) or a hub id.
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import torch
@@ -21,6 +25,7 @@ from longwriter_zero.errors import UserError
 
 EMBEDDED = "embedded"
 TINY = "tiny-random"
+_TRUNCATED = re.compile(r"^embedded-(\d+)l$")
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
@@ -72,10 +77,47 @@ def embedded_checkpoint() -> Path:
     return target
 
 
+def truncated_checkpoint(layers: int) -> Path:
+    """Folder of the embedded model cut to its first ``layers`` decoder layers, created once."""
+    target = cache_dir() / f"smollm2-135m-instruct-{layers}l"
+    if (target / "config.json").exists() and (target / "tokenizer_config.json").exists():
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    source = embedded_checkpoint()
+    model = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32)
+    total = model.config.num_hidden_layers
+    if not 1 <= layers <= total:
+        raise UserError(f"model 'embedded-{layers}l': the embedded model has 1 to {total} layers")
+    model.model.layers = model.model.layers[:layers]
+    model.config.num_hidden_layers = layers
+    if getattr(model.config, "layer_types", None):
+        model.config.layer_types = model.config.layer_types[:layers]
+    tmp = target.with_name(target.name + ".tmp")
+    model.save_pretrained(tmp)
+    AutoTokenizer.from_pretrained(source).save_pretrained(tmp)
+    if target.exists():
+        import shutil
+        shutil.rmtree(target)
+    os.replace(tmp, target)
+    return target
+
+
+def model_folder(name: str):
+    """Checkpoint folder (or hub id) behind a model name; ``tiny-random`` has none of its own
+    (its tokenizer is the embedded one)."""
+    if name in (EMBEDDED, TINY):
+        return embedded_checkpoint()
+    m = _TRUNCATED.match(name)
+    if m:
+        return truncated_checkpoint(int(m.group(1)))
+    return _resolve(name)
+
+
 def load_tokenizer(name: str = EMBEDDED):
     from transformers import AutoTokenizer
 
-    folder = embedded_checkpoint() if name in (EMBEDDED, TINY) else _resolve(name)
+    folder = model_folder(name)
     tok = AutoTokenizer.from_pretrained(folder)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
@@ -121,7 +163,7 @@ def load_model(name: str = EMBEDDED, dtype: str = "float32", seed: int = 0, lora
                 tiny_config(len(tok), bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
                             pad_token_id=tok.pad_token_id), dtype=torch_dtype)
     else:
-        folder = embedded_checkpoint() if name == EMBEDDED else _resolve(name)
+        folder = model_folder(name)
         try:
             model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
         except OSError as e:

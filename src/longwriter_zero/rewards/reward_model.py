@@ -72,7 +72,7 @@ def build_classifier(backbone: str, seed: int = 0):
     (for ``tiny-random``: a seeded random model); an existing reward model folder loads as is."""
     from transformers import AutoModelForSequenceClassification
 
-    from longwriter_zero.models import EMBEDDED, TINY, _resolve, embedded_checkpoint, load_tokenizer, tiny_config
+    from longwriter_zero.models import TINY, load_tokenizer, model_folder, tiny_config
 
     tok = load_tokenizer(backbone)
     with torch.random.fork_rng():
@@ -82,7 +82,7 @@ def build_classifier(backbone: str, seed: int = 0):
                               pad_token_id=tok.pad_token_id, num_labels=1)
             model = AutoModelForSequenceClassification.from_config(cfg, dtype=torch.float32)
         else:
-            folder = embedded_checkpoint() if backbone == EMBEDDED else _resolve(backbone)
+            folder = model_folder(backbone)
             try:
                 model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=1, dtype=torch.float32)
             except (OSError, ValueError) as e:
