@@ -7,6 +7,10 @@ included (``rm_recipe.held_out_accuracy``). ``--train-all-kinds`` trains on ever
 (the comparison behind the recipe's choice).
 
     python benchmarks/rm_accuracy.py --seeds 0 1 2 [--threads 1] [--train-all-kinds] [--copies 8]
+        [--backbone tiny-random|embedded-2l|...] [--lr 3e-4] [--epochs 2] [--freeze-embeddings]
+
+The defaults are the recipe's (``rm_recipe.RECIPE``); the other options are the variants
+compared in docs/rewards.md.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--backbone", default=RECIPE.backbone)
     ap.add_argument("--copies", type=int, default=RECIPE.copies)
+    ap.add_argument("--lr", type=float, default=RECIPE.lr)
+    ap.add_argument("--epochs", type=int, default=RECIPE.epochs)
+    ap.add_argument("--freeze-embeddings", action=argparse.BooleanOptionalAction, default=RECIPE.freeze_embeddings)
     ap.add_argument("--train-all-kinds", action="store_true")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     args = ap.parse_args()
@@ -33,7 +40,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     results = []
     for seed in args.seeds:
-        recipe = dataclasses.replace(RECIPE, seed=seed, backbone=args.backbone, copies=args.copies)
+        recipe = dataclasses.replace(RECIPE, seed=seed, backbone=args.backbone, copies=args.copies, lr=args.lr,
+                                     epochs=args.epochs, freeze_embeddings=args.freeze_embeddings)
         results.append(held_out_accuracy(recipe, tuple(DAMAGES) if args.train_all_kinds else None))
         print(json.dumps(results[-1]), flush=True)
     mean = sum(r["held_out_accuracy"] for r in results) / len(results)
