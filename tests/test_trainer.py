@@ -61,6 +61,7 @@ def _lwz(*args, cwd=REPO):
     ("rollout.group_size=eight", "config key 'rollout.group_size': expected an integer"),
     ("model.name=/nonexistent/model", "model '/nonexistent/model'"),
     ("algorithm.loss_agg=sum", "config key 'algorithm.loss_agg'"),
+    ("rewards.0.weight=-1", "rewards[0] (length): weight must be >= 0"),
 ])
 def test_bad_config_one_line_exit_2(tmp_path, override, needle):
     r = _lwz("train", "configs/tiny.yaml", f"output_dir={tmp_path}", "steps=1", override)

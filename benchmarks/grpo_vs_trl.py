@@ -1,0 +1,175 @@
+"""GRPO step time: this project's trainer versus TRL's ``GRPOTrainer``, same model and settings.
+
+Settings (both engines): the embedded SmolLM2-135M-Instruct on CPU, one prompt per step
+(``assets/demo_prompts.jsonl`` in file order, think prompt in the chat template), G=8, N new
+tokens (128, then 512), temperature 0.8, top-p 1.0, β=0, ε=0.2 (low and high), token-level loss,
+one policy update per rollout, lr 1e-5, the length reward alone. Both load the model through
+``longwriter_zero.models.load_model`` (fp32 weights, subnormal floats flushed), 2 CPU threads.
+
+Each measurement is a fresh subprocess (so peak memory is its own): ``warmup`` steps, then
+``steps`` timed steps. Engines alternate within each round (ours, TRL, ours, TRL, ...).
+Reported per engine: median seconds per step, generated tokens per second (completion tokens
+of the step / step time), peak resident memory (``ru_maxrss``), and the ratio ours / TRL.
+
+Engines:
+- ``ours``: ``lwz train`` with ``model.compute_dtype=bfloat16`` (bf16 sampling copy, bf16
+  autocast update, fp32 master weights);
+- ``ours-fp32``: the same in float32 only;
+- ``trl``: TRL's defaults for a CPU (fp32; TRL refuses its bf16 default without a GPU);
+- ``trl-bf16``: TRL with ``bf16=True`` (Trainer's CPU autocast), where TRL allows it.
+
+    python benchmarks/grpo_vs_trl.py [--tokens 128 512] [--steps 3] [--warmup 1] [--rounds 1]
+                                     [--engines ours trl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PROMPTS = REPO / "src" / "longwriter_zero" / "assets" / "demo_prompts.jsonl"
+
+
+def train_config(tokens: int, steps: int, out: str, compute_dtype: str):
+    from longwriter_zero.config import load_config
+
+    return load_config(None, [
+        "model.name=embedded", f"model.compute_dtype={compute_dtype}", f"data.prompts={PROMPTS}",
+        "data.shuffle=false", "rollout.group_size=8", "rollout.prompts_per_step=1", f"rollout.max_new_tokens={tokens}",
+        "rollout.temperature=0.8", "rollout.top_p=1.0", "algorithm.beta=0", "algorithm.eps_low=0.2",
+        "algorithm.eps_high=0.2", "algorithm.loss_agg=token_mean", "algorithm.ppo_epochs=1", "optim.lr=1e-5",
+        "optim.warmup_steps=0", f"steps={steps}", "save_every=0", f"output_dir={out}", "threads=2", "seed=0",
+    ])
+
+
+def run_ours(tokens: int, steps: int, warmup: int, compute_dtype: str) -> dict:
+    from longwriter_zero.trainer.grpo import train
+
+    with tempfile.TemporaryDirectory() as out:
+        run = train(train_config(tokens, warmup + steps, out, compute_dtype), progress=False)
+        rows = [json.loads(ln) for ln in (run / "metrics.jsonl").read_text().splitlines()][warmup:]
+    return {"step_seconds": [r["step_time"] for r in rows],
+            "tokens": [r["completion_tokens/mean"] * 8 for r in rows],
+            "generate_seconds": [r["time/generate"] for r in rows],
+            "update_seconds": [r["time/update"] for r in rows]}
+
+
+def run_trl(tokens: int, steps: int, warmup: int, bf16: bool) -> dict:
+    import torch
+    from transformers import TrainerCallback
+    from trl import GRPOTrainer
+
+    from longwriter_zero.integrations.trl import grpo_config_from_train, reward_functions, to_trl_dataset
+    from longwriter_zero.models import load_model
+
+    torch.set_num_threads(2)
+    times: list[float] = []
+
+    class Timer(TrainerCallback):
+        def on_step_begin(self, args, state, control, **kw):
+            self.t0 = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kw):
+            times.append(time.perf_counter() - self.t0)
+
+    with tempfile.TemporaryDirectory() as out:
+        cfg = train_config(tokens, warmup + steps, out, "auto")
+        model, tok = load_model("embedded")
+        args = grpo_config_from_train(cfg, out, logging_steps=1, report_to="none", save_strategy="no", use_cpu=True,
+                                      shuffle_dataset=False, bf16=bf16, disable_tqdm=True)
+        trainer = GRPOTrainer(model=model, processing_class=tok, args=args,
+                              reward_funcs=reward_functions(cfg, log_parts=False),
+                              train_dataset=to_trl_dataset(PROMPTS), callbacks=[Timer()])
+        trainer.train()
+        logs = [h for h in trainer.state.log_history if "completions/mean_length" in h]
+    return {"step_seconds": times[warmup:],
+            "tokens": [h["completions/mean_length"] * 8 for h in logs][warmup:]}
+
+
+def child(engine: str, tokens: int, steps: int, warmup: int) -> None:
+    if engine == "ours":
+        res = run_ours(tokens, steps, warmup, "bfloat16")
+    elif engine == "ours-fp32":
+        res = run_ours(tokens, steps, warmup, "float32")
+    else:
+        res = run_trl(tokens, steps, warmup, bf16=engine == "trl-bf16")
+    res["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT " + json.dumps(res))
+
+
+def measure(engine: str, tokens: int, steps: int, warmup: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", engine, "--tokens", str(tokens), "--steps", str(steps),
+           "--warmup", str(warmup)]
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("RESULT ")]
+    if r.returncode != 0 or not lines:
+        tail = (r.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return {"error": tail[:300]}
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def summarise(results: list[dict]) -> dict:
+    ok = [r for r in results if "error" not in r]
+    if not ok:
+        return {"error": results[0]["error"]}
+    secs = [s for r in ok for s in r["step_seconds"]]
+    toks = [t for r in ok for t in r["tokens"]]
+    out = {"median_step_s": statistics.median(secs), "tokens_per_s": sum(toks) / sum(secs),
+           "peak_rss_mib": max(r["peak_rss_mib"] for r in ok), "steps": len(secs)}
+    if "generate_seconds" in ok[0]:
+        out["median_generate_s"] = statistics.median(s for r in ok for s in r["generate_seconds"])
+        out["median_update_s"] = statistics.median(s for r in ok for s in r["update_seconds"])
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tokens", type=int, nargs="+", default=[128, 512])
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--engines", nargs="+", default=["ours", "trl"],
+                    choices=["ours", "ours-fp32", "trl", "trl-bf16"])
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.tokens[0], args.steps, args.warmup)
+        return
+    report = {}
+    for tokens in args.tokens:
+        raw: dict[str, list] = {e: [] for e in args.engines}
+        for rnd in range(args.rounds):
+            for engine in args.engines:
+                t0 = time.time()
+                raw[engine].append(measure(engine, tokens, args.steps, args.warmup))
+                print(f"# {tokens} tokens, round {rnd + 1}, {engine}: {time.time() - t0:.0f} s "
+                      f"{json.dumps(raw[engine][-1])[:300]}", file=sys.stderr, flush=True)
+        report[tokens] = {e: summarise(raw[e]) for e in args.engines}
+    print(f"\nG=8, 1 prompt/step, T=0.8, beta=0, eps=0.2, length reward; {args.steps} steps after {args.warmup} "
+          f"warm-up, {args.rounds} round(s)")
+    print(f"{'tokens':>6} | {'engine':<9} | {'median s/step':>13} | {'gen tok/s':>9} | {'peak RSS MiB':>12} | "
+          f"{'ours/this':>9}")
+    for tokens, res in report.items():
+        ours = res.get("ours", {}).get("median_step_s")
+        for engine, s in res.items():
+            if "error" in s:
+                print(f"{tokens:>6} | {engine:<9} | error: {s['error']}")
+                continue
+            ratio = f"{ours / s['median_step_s']:.2f}" if ours and engine != "ours" else "-"
+            print(f"{tokens:>6} | {engine:<9} | {s['median_step_s']:>13.1f} | {s['tokens_per_s']:>9.1f} | "
+                  f"{s['peak_rss_mib']:>12.0f} | {ratio:>9}")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

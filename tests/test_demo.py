@@ -1,0 +1,34 @@
+"""`lwz demo` end to end on the tiny model (the writing reward left out to keep it short; the
+reward model's own training is tested in test_rewards_writing / test_rm_accuracy)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_demo_runs_reports_and_resumes(tmp_path):
+    args = [sys.executable, "-m", "longwriter_zero.cli", "demo", "--output-dir", str(tmp_path),
+            "model.name=tiny-random", "steps=3", "save_every=2", "rollout.max_new_tokens=16",
+            "rollout.group_size=4", 'rewards=[{"name": "length"}, {"name": "format"}]']
+    r = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    summary = json.loads(next(ln for ln in r.stdout.splitlines() if ln.startswith("{")))
+    assert summary["steps"] == 3 and set(summary["first"]) == {"reward/length", "reward/format", "reward/total"}
+    run = tmp_path / "train"
+    assert (run / "report.md").read_text().count("![") >= 1
+    assert (run / "curves.png").stat().st_size > 1000 and (run / "model" / "config.json").exists()
+    # a second run with more steps continues from the last checkpoint instead of starting again
+    r2 = subprocess.run([a if a != "steps=3" else "steps=4" for a in args], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r2.returncode == 0, r2.stderr[-2000:]
+    assert "(resuming)" in r2.stderr
+    rows = [json.loads(ln) for ln in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows] == [1, 2, 3, 4]
+
+
+def test_demo_missing_config_is_a_one_line_error(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "longwriter_zero.cli", "demo", "--config", str(tmp_path / "no.yaml")],
+                       cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
