@@ -96,10 +96,10 @@ def validate(cfg: TrainConfig) -> None:
         (o.logprob_chunk >= 1, "optim.logprob_chunk must be >= 1"),
         (cfg.steps >= 0, "steps must be >= 0"),
         (bool(cfg.data.prompts), "data.prompts: no prompt file given"),
-        (sum(s.weight for s in cfg.rewards) > 0, "rewards: weights must have a positive sum"),
     ]
     checks += [(s.weight >= 0, f"rewards[{i}] ({s.name}): weight must be >= 0 (0 logs it as a monitor)")
                for i, s in enumerate(cfg.rewards)]
+    checks.append((sum(s.weight for s in cfg.rewards) > 0, "rewards: weights must have a positive sum"))
     for ok, message in checks:
         if not ok:
             raise UserError(message)
