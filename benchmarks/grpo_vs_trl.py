@@ -9,12 +9,17 @@ one policy update per rollout, lr 1e-5, the length reward alone. Both load the m
 Each measurement is a fresh subprocess (so peak memory is its own): ``warmup`` steps, then
 ``steps`` timed steps. Engines alternate within each round (ours, TRL, ours, TRL, ...).
 Reported per engine: median seconds per step, generated tokens per second (completion tokens
-of the step / step time), peak resident memory (``ru_maxrss``), and the ratio ours / TRL.
+of the step / step time), peak resident memory (``ru_maxrss``), and the ratio ours / TRL; then
+where each step's time goes: generation, rewards, old/reference log-probs, forward+backward,
+optimizer (our trainer's ``time/*`` metrics; for TRL, wall time of its own methods
+``_generate``, ``_calculate_rewards``, ``_generate_and_score_completions``, ``training_step``
+minus ``_prepare_inputs``, and clip + ``optimizer.step``).
 
 Engines:
-- ``ours``: ``lwz train`` with ``model.compute_dtype=bfloat16`` (bf16 sampling copy, bf16
-  autocast update, fp32 master weights);
-- ``ours-fp32``: the same in float32 only;
+- ``ours``: ``lwz train`` with ``model.compute_dtype=fast`` (as ``configs/demo.yaml``): bf16
+  sampling copy and bf16 autocast update with fp32 master weights where the CPU computes bf16
+  natively (AVX512-BF16 / AMX), float32 elsewhere;
+- ``ours-fp32`` / ``ours-bf16``: the same with float32 / bfloat16 forced;
 - ``trl``: TRL's defaults for a CPU (fp32; TRL refuses its bf16 default without a GPU);
 - ``trl-bf16``: TRL with ``bf16=True`` (Trainer's CPU autocast), where TRL allows it.
 
@@ -37,6 +42,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PROMPTS = REPO / "src" / "longwriter_zero" / "assets" / "demo_prompts.jsonl"
+PHASES = ("generate", "reward", "old_logprobs", "forward_backward", "optimizer")
 
 
 def train_config(tokens: int, steps: int, out: str, compute_dtype: str):
@@ -59,8 +65,21 @@ def run_ours(tokens: int, steps: int, warmup: int, compute_dtype: str) -> dict:
         rows = [json.loads(ln) for ln in (run / "metrics.jsonl").read_text().splitlines()][warmup:]
     return {"step_seconds": [r["step_time"] for r in rows],
             "tokens": [r["completion_tokens/mean"] * 8 for r in rows],
-            "generate_seconds": [r["time/generate"] for r in rows],
-            "update_seconds": [r["time/update"] for r in rows]}
+            "phases": [{p: r[f"time/{p}"] for p in PHASES} for r in rows]}
+
+
+def _timed(obj, name: str, acc: dict) -> None:
+    """Wrap the bound method ``obj.name`` so its wall time adds to ``acc[name]``."""
+    inner = getattr(obj, name)
+
+    def wrapper(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            acc[name] = acc.get(name, 0.0) + time.perf_counter() - t0
+
+    setattr(obj, name, wrapper)
 
 
 def run_trl(tokens: int, steps: int, warmup: int, bf16: bool) -> dict:
@@ -73,13 +92,23 @@ def run_trl(tokens: int, steps: int, warmup: int, bf16: bool) -> dict:
 
     torch.set_num_threads(2)
     times: list[float] = []
+    phases: list[dict] = []
+    acc: dict[str, float] = {}
 
     class Timer(TrainerCallback):
         def on_step_begin(self, args, state, control, **kw):
+            acc.clear()
             self.t0 = time.perf_counter()
+
+        def on_pre_optimizer_step(self, args, state, control, **kw):
+            self.t_opt = time.perf_counter()
+
+        def on_optimizer_step(self, args, state, control, **kw):
+            acc["optimizer"] = time.perf_counter() - self.t_opt
 
         def on_step_end(self, args, state, control, **kw):
             times.append(time.perf_counter() - self.t0)
+            phases.append(dict(acc))
 
     with tempfile.TemporaryDirectory() as out:
         cfg = train_config(tokens, warmup + steps, out, "auto")
@@ -89,17 +118,27 @@ def run_trl(tokens: int, steps: int, warmup: int, bf16: bool) -> dict:
         trainer = GRPOTrainer(model=model, processing_class=tok, args=args,
                               reward_funcs=reward_functions(cfg, log_parts=False),
                               train_dataset=to_trl_dataset(PROMPTS), callbacks=[Timer()])
+        for name in ("training_step", "_prepare_inputs", "_generate_and_score_completions", "_generate",
+                     "_calculate_rewards", "compute_loss", "_clip_grad_norm"):
+            _timed(trainer, name, acc)
         trainer.train()
         logs = [h for h in trainer.state.log_history if "completions/mean_length" in h]
+    # The step's phases, named as for our trainer: generation, rewards, the rest of TRL's scoring
+    # pass (old/ref log-probs when needed, advantages), forward (compute_loss), backward (the rest
+    # of training_step), optimizer (clip + step).
+    breakdown = [{"generate": p.get("_generate", 0.0), "reward": p.get("_calculate_rewards", 0.0),
+                  "old_logprobs": p.get("_generate_and_score_completions", 0.0) - p.get("_generate", 0.0)
+                  - p.get("_calculate_rewards", 0.0),
+                  "forward_backward": p.get("training_step", 0.0) - p.get("_prepare_inputs", 0.0),
+                  "optimizer": p.get("optimizer", 0.0) + p.get("_clip_grad_norm", 0.0)} for p in phases]
     return {"step_seconds": times[warmup:],
-            "tokens": [h["completions/mean_length"] * 8 for h in logs][warmup:]}
+            "tokens": [h["completions/mean_length"] * 8 for h in logs][warmup:],
+            "phases": breakdown[warmup:]}
 
 
 def child(engine: str, tokens: int, steps: int, warmup: int) -> None:
-    if engine == "ours":
-        res = run_ours(tokens, steps, warmup, "bfloat16")
-    elif engine == "ours-fp32":
-        res = run_ours(tokens, steps, warmup, "float32")
+    if engine.startswith("ours"):
+        res = run_ours(tokens, steps, warmup, {"ours": "fast", "ours-fp32": "float32", "ours-bf16": "bfloat16"}[engine])
     else:
         res = run_trl(tokens, steps, warmup, bf16=engine == "trl-bf16")
     res["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -126,9 +165,7 @@ def summarise(results: list[dict]) -> dict:
     toks = [t for r in ok for t in r["tokens"]]
     out = {"median_step_s": statistics.median(secs), "tokens_per_s": sum(toks) / sum(secs),
            "peak_rss_mib": max(r["peak_rss_mib"] for r in ok), "steps": len(secs)}
-    if "generate_seconds" in ok[0]:
-        out["median_generate_s"] = statistics.median(s for r in ok for s in r["generate_seconds"])
-        out["median_update_s"] = statistics.median(s for r in ok for s in r["update_seconds"])
+    out["median_phase_s"] = {p: statistics.median(ph[p] for r in ok for ph in r["phases"]) for p in PHASES}
     return out
 
 
@@ -139,7 +176,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--engines", nargs="+", default=["ours", "trl"],
-                    choices=["ours", "ours-fp32", "trl", "trl-bf16"])
+                    choices=["ours", "ours-fp32", "ours-bf16", "trl", "trl-bf16"])
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -168,6 +205,15 @@ def main() -> None:
             ratio = f"{ours / s['median_step_s']:.2f}" if ours and engine != "ours" else "-"
             print(f"{tokens:>6} | {engine:<9} | {s['median_step_s']:>13.1f} | {s['tokens_per_s']:>9.1f} | "
                   f"{s['peak_rss_mib']:>12.0f} | {ratio:>9}")
+    print(f"\nwhere a step's time goes (median seconds per phase; other = step - phases)")
+    print(f"{'tokens':>6} | {'engine':<9} | " + " | ".join(f"{p:>16}" for p in PHASES) + f" | {'other':>6}")
+    for tokens, res in report.items():
+        for engine, s in res.items():
+            if "error" in s:
+                continue
+            ph = s["median_phase_s"]
+            print(f"{tokens:>6} | {engine:<9} | " + " | ".join(f"{ph[p]:>16.2f}" for p in PHASES)
+                  + f" | {s['median_step_s'] - sum(ph.values()):>6.2f}")
     print(json.dumps(report))
 
 

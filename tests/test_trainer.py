@@ -11,7 +11,7 @@ from longwriter_zero.config import load_config
 from longwriter_zero.trainer.grpo import train
 
 REPO = Path(__file__).resolve().parents[1]
-TIMING = {"tokens_per_s", "time/generate", "time/reward", "time/update", "step_time"}
+TIMING = {"tokens_per_s", "step_time"}      # and every "time/<phase>" key: wall-clock, not reproducible
 
 
 def _metrics(run_dir):
@@ -47,7 +47,7 @@ def test_resume_gives_identical_metrics(tmp_path):
     resumed = train(_cfg(tmp_path / "part", "steps=6"), resume=True, progress=False)
     a, b = _metrics(full), _metrics(resumed)
     assert [r["step"] for r in b] == [1, 2, 3, 4, 5, 6]
-    strip = lambda rows: [{k: v for k, v in r.items() if k not in TIMING} for r in rows]
+    strip = lambda rows: [{k: v for k, v in r.items() if k not in TIMING and not k.startswith("time/")} for r in rows]
     assert strip(a) == strip(b)
 
 

@@ -183,6 +183,14 @@ def load_model(name: str = EMBEDDED, dtype: str = "float32", seed: int = 0, lora
     return model, tok
 
 
+def native_bf16(device: str) -> bool:
+    """Whether ``device`` computes bfloat16 in hardware. On a CPU without AVX512-BF16 or AMX,
+    oneDNN emulates it and a bf16 backward pass is many times slower than float32."""
+    if torch.device(device).type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def resolve_device(device: str) -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"

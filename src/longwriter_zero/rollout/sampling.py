@@ -6,7 +6,11 @@ Departures from a plain ``model.generate`` call, all for speed on small machines
 - a sequence that emitted EOS (or a stop string) leaves the batch at once, so no compute is
   spent on finished sequences; since all samples of a group share the prompt and advance in
   lock step, the live batch never needs padding or an attention mask;
-- top-p / temperature sampling is done in a few tensor ops, without logits processors.
+- the KV cache is written into buffers with room for the whole completion, instead of being
+  concatenated (copied whole) at every token;
+- top-p / temperature sampling is done in a few tensor ops, without logits processors, by
+  inverting the cumulative distribution with one uniform draw per row (``torch.multinomial``
+  draws an exponential variate per vocabulary entry, ~10 ms per step for 8 x 49K).
 Groups of different prompts are sampled one after another.
 """
 
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import torch
+from transformers.cache_utils import DynamicCache, DynamicLayer
 
 
 @dataclass
@@ -28,19 +33,63 @@ class GroupSample:
 
 def sample_next(logits: torch.Tensor, temperature: float, top_p: float,
                 generator: torch.Generator | None = None) -> torch.Tensor:
-    """logits: [N, V] -> next tokens [N]. temperature 0 means greedy."""
+    """logits: [N, V] -> next tokens [N]. temperature 0 means greedy.
+
+    Draws token i with probability p_i (softmax of logits / temperature, restricted to the
+    smallest set of top tokens whose mass reaches ``top_p`` and renormalised), by inverse CDF."""
     if temperature <= 0:
         return logits.argmax(-1)
     probs = torch.softmax(logits.float() / temperature, dim=-1)
+    idx = None
     if top_p < 1.0:
-        sorted_p, idx = probs.sort(dim=-1, descending=True)
-        cum = sorted_p.cumsum(-1)
+        probs, idx = probs.sort(dim=-1, descending=True)
         # keep tokens whose preceding mass is < top_p (always keeps the top token)
-        keep = (cum - sorted_p) < top_p
-        sorted_p = sorted_p * keep
-        choice = torch.multinomial(sorted_p, 1, generator=generator)
-        return idx.gather(-1, choice).squeeze(-1)
-    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+        probs = probs * ((probs.cumsum(-1) - probs) < top_p)
+    cdf = probs.double().cumsum(-1)                                    # [N, V]
+    u = torch.rand((probs.shape[0], 1), generator=generator, dtype=torch.float64, device=probs.device)
+    choice = torch.searchsorted(cdf, u * cdf[:, -1:], right=True).clamp_(max=probs.shape[-1] - 1)
+    return (choice if idx is None else idx.gather(-1, choice)).squeeze(-1)
+
+
+class PreallocatedLayer(DynamicLayer):
+    """A full-attention cache layer that writes new keys/values into a buffer with room for
+    ``capacity`` positions and hands out views of it, so decoding a token copies only that
+    token's keys and values (``DynamicLayer`` re-concatenates the whole cache each time).
+    Batch changes (``batch_repeat_interleave``, ``batch_select_indices``) replace the tensors;
+    the next ``update`` moves them into a fresh buffer."""
+
+    def __init__(self, capacity: int):
+        super().__init__()
+        self.capacity = capacity
+        self._k = self._v = None
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs):
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+        L, n = self.get_seq_length(), key_states.shape[-2]
+        own = (self._k is not None and self.keys.data_ptr() == self._k.data_ptr()
+               and self._k.shape[0] == key_states.shape[0] and L + n <= self._k.shape[-2])
+        if not own:
+            B, H, _, D = key_states.shape
+            cap = max(self.capacity, L + n)
+            self._k, self._v = key_states.new_empty(B, H, cap, D), value_states.new_empty(B, H, cap, D)
+            if L:
+                self._k[..., :L, :] = self.keys
+                self._v[..., :L, :] = self.values
+        self._k[..., L:L + n, :] = key_states
+        self._v[..., L:L + n, :] = value_states
+        self.keys, self.values = self._k[..., :L + n, :], self._v[..., :L + n, :]
+        return self.keys, self.values
+
+
+def preallocated_cache(model, capacity: int) -> DynamicCache | None:
+    """A ``DynamicCache`` of ``PreallocatedLayer``s for a model whose layers all use full
+    attention; None (let the model build its own cache) for sliding-window or other layers."""
+    cache = DynamicCache(config=model.config)
+    if not cache.layers or any(type(layer) is not DynamicLayer for layer in cache.layers):
+        return None
+    cache.layers = [PreallocatedLayer(capacity) for _ in cache.layers]
+    return cache
 
 
 @torch.no_grad()
@@ -51,7 +100,8 @@ def sample_group(model, prompt_ids: Sequence[int], n: int, max_new_tokens: int, 
     decoded tail of each live sequence; the stop string is kept in the output)."""
     device = next(model.parameters()).device
     ids = torch.tensor([list(prompt_ids)], dtype=torch.long, device=device)
-    out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
+    cache = preallocated_cache(model, len(prompt_ids) + max_new_tokens)
+    out = model(input_ids=ids, use_cache=True, logits_to_keep=1, **({} if cache is None else {"cache": cache}))
     cache = _cache_of(out)
     logits = out.logits[:, -1, :].expand(n, -1)
     cache.batch_repeat_interleave(n)

@@ -34,10 +34,11 @@ from longwriter_zero.algorithm.loss import aggregate, batch_normalizer, clipped_
 from longwriter_zero.config import TrainConfig, to_dict
 from longwriter_zero.data.dataset import load_prompt_set
 from longwriter_zero.errors import UserError
-from longwriter_zero.models import load_model, resolve_device
+from longwriter_zero.models import load_model, native_bf16, resolve_device
 from longwriter_zero.prompts import build_prompt, load_template_file, parse_completion
 from longwriter_zero.rewards.counting import count_length
 from longwriter_zero.rewards.registry import build_rewards
+from longwriter_zero.rollout import prepacked
 from longwriter_zero.rollout.sampling import decode_completion, sample_group
 from longwriter_zero.trainer import checkpoint as ckpt
 from longwriter_zero.trainer.policy import completion_logprobs, make_micro_batch
@@ -154,23 +155,42 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
 
 
 def setup_precision(run: Run) -> None:
-    """The one place where mixed precision is switched on: a sampling copy of the policy in
-    ``compute_dtype`` (kept in sync after each update) and autocast for the update."""
+    """The one place that decides what the rollout samples from: the policy itself, a copy in
+    ``compute_dtype`` (mixed precision; autocast for the update too), or, on a CPU in float32, a
+    copy with prepacked linear weights (``rollout/prepacked.py``). Copies are refreshed after
+    each update."""
     m = run.cfg.model
-    compute = m.dtype if m.compute_dtype == "auto" else m.compute_dtype
+    compute = m.compute_dtype
+    if compute == "fast":
+        compute = "bfloat16" if native_bf16(run.device) else m.dtype
+    elif compute == "auto":
+        compute = m.dtype
     run.rollout_model = run.model
-    if compute == m.dtype:
-        return
-    import copy
+    if compute != m.dtype:
+        import copy
 
-    run.compute_dtype = getattr(torch, compute)
-    run.rollout_model = copy.deepcopy(run.model).to(run.compute_dtype).requires_grad_(False)
-    run.rollout_model.eval()
+        run.compute_dtype = getattr(torch, compute)
+        run.rollout_model = copy.deepcopy(run.model).to(run.compute_dtype).requires_grad_(False)
+        run.rollout_model.eval()
+    elif run.cfg.rollout.prepacked_linear and prepacked.available(run.device, getattr(torch, m.dtype)):
+        run.rollout_model = prepacked.prepacked_copy(_plain_model(run.model), run.cfg.rollout.group_size)
+
+
+def _plain_model(model):
+    """A LoRA policy is sampled from its merged weights (the packed copy has no adapters)."""
+    if hasattr(model, "merge_and_unload"):
+        import copy
+
+        return copy.deepcopy(model).merge_and_unload()
+    return model
 
 
 @torch.no_grad()
 def sync_rollout_model(run: Run) -> None:
     if run.rollout_model is run.model:
+        return
+    if run.compute_dtype is None:          # prepacked float32 copy
+        prepacked.refresh(run.rollout_model, _plain_model(run.model))
         return
     for dst, src in zip(run.rollout_model.parameters(), run.model.parameters()):
         dst.copy_(src)
@@ -249,6 +269,12 @@ def score(run: Run, batch: RolloutBatch) -> None:
                                           run.cfg.rollout.group_size, run.cfg.algorithm.std_eps)
 
 
+def share_prompt(run: Run) -> bool:
+    """The one place that decides the update's prompt sharing: HF models drop the KV cache under
+    gradient checkpointing, so sharing needs it off."""
+    return run.cfg.optim.share_prompt and not run.cfg.model.gradient_checkpointing
+
+
 def _micro_batches(run: Run, batch: RolloutBatch):
     lengths = [len(p) + len(c) for p, c in zip(batch.prompt_ids, batch.completion_ids)]
     for rows in token_budget_batches(lengths, run.cfg.optim.token_budget):
@@ -262,7 +288,8 @@ def _logprobs_no_grad(run: Run, model, batch: RolloutBatch, disable_adapter: boo
     ctx = model.disable_adapter() if disable_adapter else _null()
     with ctx, autocast(run):
         for mb in _micro_batches(run, batch):
-            lp, _ = completion_logprobs(model, mb, run.cfg.rollout.temperature, run.cfg.optim.logprob_chunk)
+            lp, _ = completion_logprobs(model, mb, run.cfg.rollout.temperature, run.cfg.optim.logprob_chunk,
+                                        share_prompt=share_prompt(run))
             for j, row in enumerate(mb.rows):
                 out[row] = lp[j, :mb.completion_lens[j]]
     return out
@@ -284,25 +311,30 @@ def _pad_rows(values: dict[int, torch.Tensor], rows: list[int], width: int) -> t
 
 
 def update(run: Run, batch: RolloutBatch) -> dict:
-    """μ policy updates on the rollout batch; returns loss / clip / KL / entropy / grad-norm metrics."""
+    """μ policy updates on the rollout batch; returns loss / clip / KL / entropy / grad-norm metrics
+    and the time of its phases (old/reference log-probs, forward-backward, optimizer)."""
     cfg = run.cfg
     algo = cfg.algorithm
     model = run.model
+    t0 = time.perf_counter()
     old = _logprobs_no_grad(run, model, batch) if algo.ppo_epochs > 1 else None
     ref = None
     if algo.beta > 0:
         ref = (_logprobs_no_grad(run, model, batch, disable_adapter=True) if run.ref_model is None
                else _logprobs_no_grad(run, run.ref_model, batch))
+    t_old = time.perf_counter() - t0
+    t_fwd_bwd = t_opt = 0.0
     normalizer = batch_normalizer(algo.loss_agg, [len(c) for c in batch.completion_ids])
     n_tokens = sum(len(c) for c in batch.completion_ids)
     stats = {"loss": 0.0, "clip_frac": 0.0, "kl": 0.0, "entropy": 0.0, "grad_norm": 0.0}
     model.train()
     for _ in range(algo.ppo_epochs):
         run.optimizer.zero_grad(set_to_none=True)
+        t0 = time.perf_counter()
         for mb in _micro_batches(run, batch):
             with autocast(run):
                 logp, ent = completion_logprobs(model, mb, cfg.rollout.temperature, cfg.optim.logprob_chunk,
-                                                with_entropy=True)
+                                                with_entropy=True, share_prompt=share_prompt(run))
             mask = mb.completion_mask
             old_lp = logp.detach() if old is None else _pad_rows(old, mb.rows, logp.shape[1]).to(logp.device)
             adv = batch.advantages[mb.rows].to(logp.device)
@@ -316,6 +348,8 @@ def update(run: Run, batch: RolloutBatch) -> dict:
             stats["loss"] += float(loss.detach()) / algo.ppo_epochs
             stats["clip_frac"] += float((clipped * mask).sum()) / max(1, n_tokens) / algo.ppo_epochs
             stats["entropy"] += float((ent * mask).sum()) / max(1, n_tokens) / algo.ppo_epochs
+        t1 = time.perf_counter()
+        t_fwd_bwd += t1 - t0
         params = [p for p in model.parameters() if p.requires_grad]
         if cfg.optim.max_grad_norm > 0:
             norm = torch.nn.utils.clip_grad_norm_(params, cfg.optim.max_grad_norm)
@@ -323,10 +357,15 @@ def update(run: Run, batch: RolloutBatch) -> dict:
             norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in params if p.grad is not None]))
         stats["grad_norm"] += float(norm) / algo.ppo_epochs
         run.optimizer.step()
+        t_opt += time.perf_counter() - t1
+    t0 = time.perf_counter()
     run.optimizer.zero_grad(set_to_none=True)    # gradients are not kept through the next rollout
     run.scheduler.step()
     model.eval()
     sync_rollout_model(run)
+    # time/update = old/ref log-probs + forward-backward + optimizer (clip, step, sampling-copy sync)
+    stats.update({"time/old_logprobs": t_old, "time/forward_backward": t_fwd_bwd,
+                  "time/optimizer": t_opt + time.perf_counter() - t0})
     return stats
 
 

@@ -44,25 +44,84 @@ def _decoder_and_head(model):
 
 
 def completion_logprobs(model, mb: MicroBatch, temperature: float = 1.0, chunk: int = 1024,
-                        with_entropy: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """-> (log-probs [N, C], entropy [N, C]); zeros where ``completion_mask`` is 0."""
+                        with_entropy: bool = False, share_prompt: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """-> (log-probs [N, C], entropy [N, C]); zeros where ``completion_mask`` is 0.
+
+    ``share_prompt``: rows with the same prompt (the G samples of a group) run that prompt
+    through the decoder once; its KV cache, with gradient, is repeated for their completions.
+    Same values as the full ``prompt + completion`` rows (up to float rounding), and the prompt
+    tokens' forward and backward are paid once per group instead of once per sample."""
     decoder, head = _decoder_and_head(model)
-    hidden = decoder(input_ids=mb.input_ids, attention_mask=mb.attention_mask, use_cache=False).last_hidden_state
-    # hidden state at position t predicts token t+1: completion token k of row j sits at
-    # P_j + k and is predicted from P_j + k - 1.
-    rows, cols, tgt_rows, tgt_cols = [], [], [], []
-    for j, (p, c) in enumerate(zip(mb.prompt_lens, mb.completion_lens)):
-        rows.extend([j] * c)
-        cols.extend(range(p - 1, p - 1 + c))
-        tgt_cols.extend(range(c))
-    r = torch.tensor(rows, dtype=torch.long, device=hidden.device)
-    t = torch.tensor(cols, dtype=torch.long, device=hidden.device)
-    k = torch.tensor(tgt_cols, dtype=torch.long, device=hidden.device)
-    selected = hidden[r, t]                          # [M, H]
-    targets = mb.input_ids[r, t + 1]                 # [M]
+    if share_prompt:
+        selected, r, k = _hidden_shared_prompt(decoder, mb)
+    else:
+        selected, r, k = _hidden_full_rows(decoder, mb)
+    targets = _completion_targets(mb)[r, k]           # [M]
     lp, ent = chunked_logprobs(selected, head.weight, targets, chunk=chunk, temperature=temperature,
                                bias=getattr(head, "bias", None), with_entropy=with_entropy)
     N, C = mb.completion_mask.shape
     logp = torch.zeros((N, C), dtype=lp.dtype, device=lp.device).index_put((r, k), lp)
     entropy = torch.zeros((N, C), dtype=ent.dtype, device=ent.device).index_put((r, k), ent)
     return logp, entropy
+
+
+def _completion_targets(mb: MicroBatch) -> torch.Tensor:
+    """[N, C] completion tokens of each row (pad beyond its length)."""
+    N, C = mb.completion_mask.shape
+    out = torch.zeros((N, C), dtype=torch.long, device=mb.input_ids.device)
+    for j, (p, c) in enumerate(zip(mb.prompt_lens, mb.completion_lens)):
+        out[j, :c] = mb.input_ids[j, p:p + c]
+    return out
+
+
+def _hidden_full_rows(decoder, mb: MicroBatch):
+    """Decoder over each row's prompt + completion -> (hidden states [M, H] that predict the
+    completion tokens, their row [M], their completion position [M])."""
+    hidden = decoder(input_ids=mb.input_ids, attention_mask=mb.attention_mask, use_cache=False).last_hidden_state
+    # hidden state at position t predicts token t+1: completion token k of row j sits at
+    # P_j + k and is predicted from P_j + k - 1.
+    rows, cols, tgt_cols = [], [], []
+    for j, (p, c) in enumerate(zip(mb.prompt_lens, mb.completion_lens)):
+        rows.extend([j] * c)
+        cols.extend(range(p - 1, p - 1 + c))
+        tgt_cols.extend(range(c))
+    dev = hidden.device
+    r, t, k = (torch.tensor(v, dtype=torch.long, device=dev) for v in (rows, cols, tgt_cols))
+    return hidden[r, t], r, k
+
+
+def _hidden_shared_prompt(decoder, mb: MicroBatch):
+    """As ``_hidden_full_rows``, with one prompt pass per distinct prompt of the micro-batch."""
+    groups: dict[tuple, list[int]] = {}
+    for j, p in enumerate(mb.prompt_lens):
+        groups.setdefault(tuple(mb.input_ids[j, :p].tolist()), []).append(j)
+    dev = mb.input_ids.device
+    parts, rows, tgt_cols = [], [], []
+    for prompt, js in groups.items():
+        P, n = len(prompt), len(js)
+        out = decoder(input_ids=torch.tensor([prompt], device=dev), use_cache=True)
+        first = out.last_hidden_state[0, -1:]                       # [1, H] predicts completion token 0
+        lens = [mb.completion_lens[j] for j in js]
+        C = max(lens)
+        if C > 1:
+            cache = out.cache if getattr(out, "cache", None) is not None else out.past_key_values
+            cache.batch_repeat_interleave(n)
+            # completion tokens 0..C-2 (right padded: a padded position is after every real token
+            # of its row, so causal attention never lets a real token see it)
+            ids = mb.input_ids[js, P:P + C - 1]                     # [n, C-1]
+            pos = torch.arange(P, P + C - 1, device=dev).expand(n, -1)
+            rest = decoder(input_ids=ids, position_ids=pos, cache=cache, use_cache=True).last_hidden_state  # [n, C-1, H]
+        for i, (j, c) in enumerate(zip(js, lens)):
+            if c == 0:
+                continue
+            parts.append(first)
+            if c > 1:
+                parts.append(rest[i, :c - 1])
+            rows.extend([j] * c)
+            tgt_cols.extend(range(c))
+    if not parts:
+        h = decoder.get_input_embeddings().weight
+        return h.new_zeros((0, h.shape[1])), torch.zeros(0, dtype=torch.long, device=dev), \
+            torch.zeros(0, dtype=torch.long, device=dev)
+    r, k = (torch.tensor(v, dtype=torch.long, device=dev) for v in (rows, tgt_cols))
+    return torch.cat(parts), r, k
