@@ -7,7 +7,7 @@ import torch
 
 from longwriter_zero.algorithm.advantages import (balanced_advantages, compute_advantages, group_normalize,
                                                   sum_then_normalize_advantages)
-from longwriter_zero.algorithm.batching import token_budget_batches
+from longwriter_zero.algorithm.batching import length_groups, token_budget_batches
 from longwriter_zero.algorithm.logprobs import chunked_logprobs, naive_logprobs
 from longwriter_zero.algorithm.loss import aggregate, batch_normalizer, clipped_objective, kl_k3
 
@@ -135,6 +135,32 @@ def test_chunked_logprobs_equal_naive_values_and_gradients():
     assert torch.allclose(w1.grad, w2.grad, atol=1e-4)
 
 
+def test_kept_probabilities_give_the_recomputed_gradients():
+    torch.manual_seed(1)
+    M, H, V = 29, 8, 53
+    h = torch.randn(M, H)
+    w = torch.randn(V, H)
+    t = torch.randint(0, V, (M,))
+    out = []
+    for keep in (0, M * V * 4):          # recompute in the backward / keep [M, V] from the forward
+        h1, w1 = h.clone().requires_grad_(), w.clone().requires_grad_()
+        lp, ent = chunked_logprobs(h1, w1, t, chunk=7, temperature=0.9, with_entropy=True, keep_bytes=keep)
+        (lp * torch.linspace(-1, 2, M)).sum().backward()
+        out.append((lp.detach(), ent, h1.grad, w1.grad))
+    for a, b in zip(*out):
+        torch.testing.assert_close(b, a, atol=1e-5, rtol=1e-5)
+    # one byte short of M x V floats: falls back to recomputing, so a second backward still works
+    h1, w1 = h.clone().requires_grad_(), w.clone().requires_grad_()
+    lp, _ = chunked_logprobs(h1, w1, t, chunk=7, keep_bytes=M * V * 4 - 1)
+    lp.sum().backward(retain_graph=True)
+    lp.sum().backward()
+    # kept: the probabilities are consumed by the first backward, and a second one says so
+    lp, _ = chunked_logprobs(h1, w1, t, chunk=7, keep_bytes=M * V * 4)
+    lp.sum().backward(retain_graph=True)
+    with pytest.raises(RuntimeError, match="keep_bytes=0"):
+        lp.sum().backward()
+
+
 def test_logprob_plain_loop_reference():
     torch.manual_seed(2)
     h, w, t = torch.randn(5, 4), torch.randn(9, 4), torch.randint(0, 9, (5,))
@@ -153,6 +179,18 @@ def test_token_budget_batches():
     assert sorted(i for b in batches for i in b) == list(range(5))
     for b in batches:
         assert len(b) == 1 or len(b) * max(lengths[i] for i in b) <= 14
+
+
+def test_length_groups_bound_the_padding():
+    # sorted: 160(0) 160(1) 150(2) 120(3) 100(4) 60(5) 40(6) 20(7); 0.8 x 160 = 128 -> {0,1,2};
+    # 0.8 x 120 = 96 -> {3,4}; 0.8 x 60 = 48 -> {5}; 0.8 x 40 = 32 -> {6}; {7}
+    assert length_groups([160, 160, 150, 120, 100, 60, 40, 20]) == [[0, 1, 2], [3, 4], [5], [6], [7]]
+    assert length_groups([5, 9, 5, 9], min_fill=0.5) == [[1, 3, 0, 2]]
+    assert length_groups([]) == []
+    lengths = [3, 17, 8, 8, 30, 1, 29, 12]
+    for g in length_groups(lengths):
+        assert min(lengths[i] for i in g) >= 0.8 * max(lengths[i] for i in g)
+    assert sorted(i for g in length_groups(lengths) for i in g) == list(range(len(lengths)))
 
 
 def test_chunked_logprobs_bias_and_frozen_head():

@@ -102,6 +102,9 @@ class OptimConfig:
     max_grad_norm: float = opt(1.0, "gradient clipping norm; 0 disables")
     token_budget: int = opt(4096, "tokens per micro-batch (sequences sorted by length, packed to this budget)")
     logprob_chunk: int = opt(1024, "tokens per chunk when computing log-probs from hidden states")
+    logprob_keep_mib: int = opt(1024, "keep a micro-batch's [tokens x vocab] probabilities for the backward "
+                                "when they fit in this many MiB (skips applying the LM head again); "
+                                "larger micro-batches recompute them chunk by chunk; 0: always recompute")
     share_prompt: bool = opt(True, "in the update, run each prompt once per micro-batch and repeat its KV "
                              "cache (with gradient) for the completions of its group, instead of running "
                              "prompt + completion for every sample; off under model.gradient_checkpointing")

@@ -12,6 +12,11 @@ The naive path materialises logits ``[tokens × vocab]`` (14K tokens × 150K voc
 
 Peak extra memory is one chunk's logits (``chunk × vocab`` floats, two while entropy is
 computed) instead of several copies of the whole sequence's.
+
+``keep_bytes``: when all ``tokens × vocab`` probabilities fit in that many bytes, the forward keeps
+them and the backward uses them instead of applying the head a second time (one matrix product
+and two passes fewer per chunk); longer inputs fall back to recomputing, so memory stays bounded.
+A kept backward consumes the probabilities in place: it can run once (no ``retain_graph``).
 """
 
 from __future__ import annotations
@@ -37,22 +42,29 @@ def _head_in(hidden: torch.Tensor, weight: torch.Tensor, bias):
 
 class _ChunkedLogprob(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, hidden, weight, bias, targets, chunk, temperature, with_entropy):
+    def forward(ctx, hidden, weight, bias, targets, chunk, temperature, with_entropy, keep_bytes):
         M = hidden.shape[0]
         w, b = _head_in(hidden, weight, bias)
         logp = hidden.new_empty(M, dtype=torch.float32)
         logz = hidden.new_empty(M, dtype=torch.float32)
         ent = hidden.new_zeros(M, dtype=torch.float32)
+        probs = None
+        if M * weight.shape[0] * 4 <= keep_bytes:
+            probs = hidden.new_empty((M, weight.shape[0]), dtype=torch.float32)    # [M, V]
         for s in range(0, M, chunk):
             logits = _logits(hidden[s:s + chunk], w, b, temperature)
             z = torch.logsumexp(logits, dim=-1)
             logz[s:s + chunk] = z
             logp[s:s + chunk] = logits.gather(-1, targets[s:s + chunk, None]).squeeze(-1) - z
-            if with_entropy:
+            if with_entropy or probs is not None:
                 logits.sub_(z[:, None])                      # log p
-                ent[s:s + chunk] = -(logits.exp() * logits).sum(-1)
+                p = logits.exp() if probs is None else torch.exp(logits, out=probs[s:s + chunk])
+                if with_entropy:
+                    ent[s:s + chunk] = -(p * logits).sum(-1)
+                del p
             del logits
         ctx.save_for_backward(hidden, weight, targets, logz)
+        ctx.probs, ctx.used = probs, False
         ctx.bias = bias
         ctx.chunk, ctx.temperature = chunk, temperature
         ctx.mark_non_differentiable(ent)
@@ -61,7 +73,11 @@ class _ChunkedLogprob(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_logp, _grad_ent):
         hidden, weight, targets, logz = ctx.saved_tensors
-        bias, chunk, temperature = ctx.bias, ctx.chunk, ctx.temperature
+        bias, chunk, temperature, probs = ctx.bias, ctx.chunk, ctx.temperature, ctx.probs
+        if ctx.used:
+            raise RuntimeError("chunked_logprobs kept its probabilities and consumed them in a first backward; "
+                               "pass keep_bytes=0 to run backward more than once")
+        ctx.used = probs is not None
         need_h, need_w, need_b = ctx.needs_input_grad[:3]
         grad_h = torch.empty_like(hidden) if need_h else None
         grad_w = torch.zeros_like(weight, dtype=torch.float32) if need_w else None
@@ -69,8 +85,11 @@ class _ChunkedLogprob(torch.autograd.Function):
         w, b = _head_in(hidden, weight, bias)
         for s in range(0, hidden.shape[0], chunk):
             h, t, g = hidden[s:s + chunk], targets[s:s + chunk], grad_logp[s:s + chunk].float()
-            d = _logits(h, w, b, temperature)
-            d.sub_(logz[s:s + chunk, None]).exp_().neg_()   # -softmax
+            if probs is None:
+                d = _logits(h, w, b, temperature)
+                d.sub_(logz[s:s + chunk, None]).exp_().neg_()   # -softmax
+            else:
+                d = probs[s:s + chunk].neg_()                     # -softmax, kept from the forward
             d.scatter_add_(-1, t[:, None], torch.ones_like(t[:, None], dtype=d.dtype))  # onehot - softmax
             d.mul_((g / temperature)[:, None])              # d loss / d (pre-temperature) logits
             if need_h:
@@ -83,24 +102,25 @@ class _ChunkedLogprob(torch.autograd.Function):
             if grad_b is not None:
                 grad_b.add_(d.sum(0))
             del d
+        ctx.probs = None
         if grad_w is not None:
             grad_w = grad_w.to(weight.dtype)
         if grad_b is not None:
             grad_b = grad_b.to(bias.dtype)
-        return grad_h, grad_w, grad_b, None, None, None, None
+        return grad_h, grad_w, grad_b, None, None, None, None, None
 
 
 def chunked_logprobs(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor,
                      chunk: int = 1024, temperature: float = 1.0, bias: torch.Tensor | None = None,
-                     with_entropy: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+                     with_entropy: bool = False, keep_bytes: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """hidden: [M, H]; weight: [V, H]; targets: [M] -> (log-probs [M] float32, entropy [M] or zeros).
 
-    Entropy is computed without gradient (a metric)."""
+    Entropy is computed without gradient (a metric). ``keep_bytes``: see the module docstring."""
     if hidden.shape[0] == 0:
         z = hidden.new_zeros(0, dtype=torch.float32)
         return z, z
     logp, ent = _ChunkedLogprob.apply(hidden, weight, bias, targets, int(chunk), float(temperature),
-                                      bool(with_entropy))
+                                      bool(with_entropy), int(keep_bytes))
     return logp, ent
 
 

@@ -95,6 +95,7 @@ def validate(cfg: TrainConfig) -> None:
         (o.lr > 0, "optim.lr must be > 0"),
         (o.token_budget >= 1, "optim.token_budget must be >= 1"),
         (o.logprob_chunk >= 1, "optim.logprob_chunk must be >= 1"),
+        (o.logprob_keep_mib >= 0, "optim.logprob_keep_mib must be >= 0"),
         (cfg.steps >= 0, "steps must be >= 0"),
         (bool(cfg.data.prompts), "data.prompts: no prompt file given"),
     ]
@@ -336,7 +337,8 @@ def update(run: Run, batch: RolloutBatch) -> dict:
         for mb in _micro_batches(run, batch):
             with autocast(run):
                 logp, ent = completion_logprobs(model, mb, cfg.rollout.temperature, cfg.optim.logprob_chunk,
-                                                with_entropy=True, share_prompt=share_prompt(run))
+                                                with_entropy=True, share_prompt=share_prompt(run),
+                                                keep_mib=cfg.optim.logprob_keep_mib)
             mask = mb.completion_mask
             old_lp = logp.detach() if old is None else _pad_rows(old, mb.rows, logp.shape[1]).to(logp.device)
             adv = batch.advantages[mb.rows].to(logp.device)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
+from longwriter_zero.algorithm.batching import length_groups
 from longwriter_zero.algorithm.logprobs import chunked_logprobs
 
 
@@ -44,21 +45,24 @@ def _decoder_and_head(model):
 
 
 def completion_logprobs(model, mb: MicroBatch, temperature: float = 1.0, chunk: int = 1024,
-                        with_entropy: bool = False, share_prompt: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+                        with_entropy: bool = False, share_prompt: bool = False,
+                        keep_mib: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """-> (log-probs [N, C], entropy [N, C]); zeros where ``completion_mask`` is 0.
 
     ``share_prompt``: rows with the same prompt (the G samples of a group) run that prompt
     through the decoder once; its KV cache, with gradient, is repeated for their completions.
     Same values as the full ``prompt + completion`` rows (up to float rounding), and the prompt
-    tokens' forward and backward are paid once per group instead of once per sample."""
+    tokens' forward and backward are paid once per group instead of once per sample.
+    ``keep_mib``: ``algorithm.logprobs.chunked_logprobs``' ``keep_bytes``, in MiB."""
     decoder, head = _decoder_and_head(model)
     if share_prompt:
         selected, r, k = _hidden_shared_prompt(decoder, mb)
     else:
         selected, r, k = _hidden_full_rows(decoder, mb)
     targets = _completion_targets(mb)[r, k]           # [M]
+    keep = keep_mib * 2**20 if torch.is_grad_enabled() else 0     # nothing to keep without a backward
     lp, ent = chunked_logprobs(selected, head.weight, targets, chunk=chunk, temperature=temperature,
-                               bias=getattr(head, "bias", None), with_entropy=with_entropy)
+                               bias=getattr(head, "bias", None), with_entropy=with_entropy, keep_bytes=keep)
     N, C = mb.completion_mask.shape
     logp = torch.zeros((N, C), dtype=lp.dtype, device=lp.device).index_put((r, k), lp)
     entropy = torch.zeros((N, C), dtype=ent.dtype, device=ent.device).index_put((r, k), ent)
@@ -91,34 +95,45 @@ def _hidden_full_rows(decoder, mb: MicroBatch):
 
 
 def _hidden_shared_prompt(decoder, mb: MicroBatch):
-    """As ``_hidden_full_rows``, with one prompt pass per distinct prompt of the micro-batch."""
+    """As ``_hidden_full_rows``, with one prompt pass per distinct prompt of the micro-batch.
+
+    The completions of a prompt run in length groups (``length_groups``: each padded to its
+    longest member and at least 80% full), each attending to its own repeat of the prompt's
+    KV cache; the prompt's forward (and, through the cache, its backward) is shared by all."""
+    from transformers.cache_utils import DynamicCache
+
     groups: dict[tuple, list[int]] = {}
     for j, p in enumerate(mb.prompt_lens):
         groups.setdefault(tuple(mb.input_ids[j, :p].tolist()), []).append(j)
     dev = mb.input_ids.device
     parts, rows, tgt_cols = [], [], []
     for prompt, js in groups.items():
-        P, n = len(prompt), len(js)
+        P = len(prompt)
         out = decoder(input_ids=torch.tensor([prompt], device=dev), use_cache=True)
         first = out.last_hidden_state[0, -1:]                       # [1, H] predicts completion token 0
-        lens = [mb.completion_lens[j] for j in js]
-        C = max(lens)
-        if C > 1:
-            cache = out.cache if getattr(out, "cache", None) is not None else out.past_key_values
-            cache.batch_repeat_interleave(n)
-            # completion tokens 0..C-2 (right padded: a padded position is after every real token
-            # of its row, so causal attention never lets a real token see it)
-            ids = mb.input_ids[js, P:P + C - 1]                     # [n, C-1]
-            pos = torch.arange(P, P + C - 1, device=dev).expand(n, -1)
-            rest = decoder(input_ids=ids, position_ids=pos, cache=cache, use_cache=True).last_hidden_state  # [n, C-1, H]
-        for i, (j, c) in enumerate(zip(js, lens)):
-            if c == 0:
-                continue
-            parts.append(first)
-            if c > 1:
-                parts.append(rest[i, :c - 1])
-            rows.extend([j] * c)
-            tgt_cols.extend(range(c))
+        prompt_cache = out.cache if getattr(out, "cache", None) is not None else out.past_key_values
+        prompt_kv = [(layer.keys, layer.values) for layer in prompt_cache.layers]
+        for sub in length_groups([mb.completion_lens[j] for j in js]):
+            sub_js = [js[i] for i in sub]
+            n, C = len(sub_js), mb.completion_lens[sub_js[0]]       # longest first
+            if C > 1:
+                cache = DynamicCache(config=decoder.config)
+                for idx, (k, v) in enumerate(prompt_kv):
+                    cache.update(k.repeat_interleave(n, 0), v.repeat_interleave(n, 0), idx)
+                # completion tokens 0..C-2 (right padded: a padded position is after every real
+                # token of its row, so causal attention never lets a real token see it)
+                ids = mb.input_ids[sub_js, P:P + C - 1]             # [n, C-1]
+                pos = torch.arange(P, P + C - 1, device=dev).expand(n, -1)
+                rest = decoder(input_ids=ids, position_ids=pos, cache=cache, use_cache=True).last_hidden_state
+            for i, j in enumerate(sub_js):
+                c = mb.completion_lens[j]
+                if c == 0:
+                    continue
+                parts.append(first)
+                if c > 1:
+                    parts.append(rest[i, :c - 1])
+                rows.extend([j] * c)
+                tgt_cols.extend(range(c))
     if not parts:
         h = decoder.get_input_embeddings().weight
         return h.new_zeros((0, h.shape[1])), torch.zeros(0, dtype=torch.long, device=dev), \
