@@ -11,7 +11,10 @@ Where this departs from the paper, and why:
   and its gradient is the clipped objective's, so no separate no-grad pass is run;
 - ``L_max`` of the length reward (unreleased) defaults to the generation cap in tokens,
   used as a word count: no completion can hold more words than tokens it was allowed;
-- groups of a step are sampled one prompt after another (prefill once, decode G).
+- groups of a step are sampled one prompt after another (prefill once, decode G), on a CPU from a
+  float32 copy of the policy with prepacked linear weights (the same math, rounded differently);
+- in the update, a group's prompt runs once and its completions attend to its KV cache
+  (``optim.share_prompt``), which gives the same log-probs and gradients as full rows.
 """
 
 from __future__ import annotations
