@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from longwriter_zero.rollout import prepacked
+from longwriter_zero.rollout.sampling import cache_of
 
 pytestmark = pytest.mark.skipif(not prepacked.available("cpu", torch.float32), reason="PyTorch built without oneDNN")
 
@@ -40,7 +41,7 @@ def test_copy_decodes_with_a_kv_cache_like_the_policy(tiny_model):
     for m in (model, packed):
         with torch.no_grad():
             out = m(input_ids=prompt, use_cache=True)
-            cache = out.cache if getattr(out, "cache", None) is not None else out.past_key_values
+            cache = cache_of(out)
             cache.batch_repeat_interleave(4)
             outs.append(m(input_ids=step, cache=cache, use_cache=True).logits)
     torch.testing.assert_close(outs[1], outs[0], atol=1e-5, rtol=1e-5)

@@ -2,7 +2,7 @@
 
 import torch
 
-from longwriter_zero.rollout.sampling import preallocated_cache, sample_group, sample_next
+from longwriter_zero.rollout.sampling import cache_of, preallocated_cache, sample_group, sample_next
 
 
 def _frequencies(logits, temperature, top_p, draws=40000):
@@ -45,7 +45,7 @@ def test_preallocated_cache_decodes_like_the_model_own_cache(tiny_model):
         kw = {"cache": preallocated_cache(model, capacity=7 + 6)} if use_prealloc else {}
         with torch.no_grad():
             out = model(input_ids=prompt, use_cache=True, **kw)
-            cache = out.cache if getattr(out, "cache", None) is not None else out.past_key_values
+            cache = cache_of(out)
             cache.batch_repeat_interleave(3)
             logits = []
             for t in range(6):

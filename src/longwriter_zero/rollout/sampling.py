@@ -102,7 +102,7 @@ def sample_group(model, prompt_ids: Sequence[int], n: int, max_new_tokens: int, 
     ids = torch.tensor([list(prompt_ids)], dtype=torch.long, device=device)
     cache = preallocated_cache(model, len(prompt_ids) + max_new_tokens)
     out = model(input_ids=ids, use_cache=True, logits_to_keep=1, **({} if cache is None else {"cache": cache}))
-    cache = _cache_of(out)
+    cache = cache_of(out)
     logits = out.logits[:, -1, :].expand(n, -1)
     cache.batch_repeat_interleave(n)
 
@@ -135,12 +135,13 @@ def sample_group(model, prompt_ids: Sequence[int], n: int, max_new_tokens: int, 
             nxt = nxt[keep]
             cache.batch_select_indices(keep)
         out = model(input_ids=nxt[:, None], cache=cache, use_cache=True)
-        cache = _cache_of(out)
+        cache = cache_of(out)
         logits = out.logits[:, -1, :]
     return GroupSample(list(prompt_ids), completions, reasons)
 
 
-def _cache_of(out):
+def cache_of(out):
+    """The KV cache a forward returned (``cache``, or ``past_key_values`` in older transformers)."""
     cache = getattr(out, "cache", None)
     return cache if cache is not None else out.past_key_values
 

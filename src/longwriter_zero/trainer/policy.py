@@ -12,6 +12,7 @@ import torch
 
 from longwriter_zero.algorithm.batching import length_groups
 from longwriter_zero.algorithm.logprobs import chunked_logprobs
+from longwriter_zero.rollout.sampling import cache_of
 
 
 @dataclass
@@ -59,7 +60,8 @@ def completion_logprobs(model, mb: MicroBatch, temperature: float = 1.0, chunk: 
         selected, r, k = _hidden_shared_prompt(decoder, mb)
     else:
         selected, r, k = _hidden_full_rows(decoder, mb)
-    targets = _completion_targets(mb)[r, k]           # [M]
+    prompt_lens = torch.tensor(mb.prompt_lens, dtype=torch.long, device=r.device)
+    targets = mb.input_ids[r, prompt_lens[r] + k]     # [M] completion token k of row r
     keep = keep_mib * 2**20 if torch.is_grad_enabled() else 0     # nothing to keep without a backward
     lp, ent = chunked_logprobs(selected, head.weight, targets, chunk=chunk, temperature=temperature,
                                bias=getattr(head, "bias", None), with_entropy=with_entropy, keep_bytes=keep)
@@ -67,15 +69,6 @@ def completion_logprobs(model, mb: MicroBatch, temperature: float = 1.0, chunk: 
     logp = torch.zeros((N, C), dtype=lp.dtype, device=lp.device).index_put((r, k), lp)
     entropy = torch.zeros((N, C), dtype=ent.dtype, device=ent.device).index_put((r, k), ent)
     return logp, entropy
-
-
-def _completion_targets(mb: MicroBatch) -> torch.Tensor:
-    """[N, C] completion tokens of each row (pad beyond its length)."""
-    N, C = mb.completion_mask.shape
-    out = torch.zeros((N, C), dtype=torch.long, device=mb.input_ids.device)
-    for j, (p, c) in enumerate(zip(mb.prompt_lens, mb.completion_lens)):
-        out[j, :c] = mb.input_ids[j, p:p + c]
-    return out
 
 
 def _hidden_full_rows(decoder, mb: MicroBatch):
@@ -111,7 +104,7 @@ def _hidden_shared_prompt(decoder, mb: MicroBatch):
         P = len(prompt)
         out = decoder(input_ids=torch.tensor([prompt], device=dev), use_cache=True)
         first = out.last_hidden_state[0, -1:]                       # [1, H] predicts completion token 0
-        prompt_cache = out.cache if getattr(out, "cache", None) is not None else out.past_key_values
+        prompt_cache = cache_of(out)
         prompt_kv = [(layer.keys, layer.values) for layer in prompt_cache.layers]
         for sub in length_groups([mb.completion_lens[j] for j in js]):
             sub_js = [js[i] for i in sub]
