@@ -69,7 +69,8 @@ class RolloutConfig:
     max_new_tokens: int = opt(128, "generation cap in tokens")
     prepacked_linear: bool = opt(True, "on a CPU in float32, sample from a copy of the policy whose linear "
                                  "layers hold oneDNN-prepacked weights (same math, ~2x faster small-batch "
-                                 "matmuls), refreshed after each update")
+                                 "matmuls; Llama-family models also get fused projections and their own "
+                                 "decode step), refreshed after each update")
 
 
 @dataclass

@@ -80,7 +80,7 @@ class _ChunkedLogprob(torch.autograd.Function):
         ctx.used = probs is not None
         need_h, need_w, need_b = ctx.needs_input_grad[:3]
         grad_h = torch.empty_like(hidden) if need_h else None
-        grad_w = torch.zeros_like(weight, dtype=torch.float32) if need_w else None
+        grad_w = None                                    # float32 [V, H], written by the first chunk
         grad_b = torch.zeros_like(bias, dtype=torch.float32) if (need_b and bias is not None) else None
         w, b = _head_in(hidden, weight, bias)
         for s in range(0, hidden.shape[0], chunk):
@@ -96,9 +96,10 @@ class _ChunkedLogprob(torch.autograd.Function):
                 grad_h[s:s + chunk] = (d.to(w.dtype) @ w).to(hidden.dtype)
             if need_w:
                 if w.dtype == torch.float32:
-                    grad_w.addmm_(d.T, h.float())
+                    grad_w = d.T @ h.float() if grad_w is None else grad_w.addmm_(d.T, h.float())
                 else:
-                    grad_w += (d.T.to(w.dtype) @ h.to(w.dtype)).float()
+                    gw = (d.T.to(w.dtype) @ h.to(w.dtype)).float()
+                    grad_w = gw if grad_w is None else grad_w.add_(gw)
             if grad_b is not None:
                 grad_b.add_(d.sum(0))
             del d

@@ -9,7 +9,8 @@ changes. After each policy update the copy is refreshed from the trained weights
 (``refresh``), a fraction of a second for a 135M model.
 
 Used by the trainer for sampling on a CPU in float32 (``rollout.prepacked_linear``); gradients
-never flow through it.
+never flow through it. ``sampling_copy`` picks the Llama-family copy with its own decode step
+(``rollout/packed_llama.py``) where the architecture allows, this generic copy elsewhere.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import copy
 
 import torch
+
+from longwriter_zero.rollout import packed_llama
 
 
 def available(device: str, dtype: torch.dtype) -> bool:
@@ -66,9 +69,21 @@ def prepacked_copy(model: torch.nn.Module, batch_hint: int = 8) -> torch.nn.Modu
     return out
 
 
+def sampling_copy(model: torch.nn.Module, batch_hint: int = 8):
+    """The fastest prepacked sampling copy of ``model``: a ``PackedLlama`` for Llama-family
+    models, else a ``prepacked_copy``. Both are refreshed by ``refresh`` and sampled by
+    ``rollout.sampling.sample_group``."""
+    if packed_llama.supports(model):
+        return packed_llama.PackedLlama(model, batch_hint)
+    return prepacked_copy(model, batch_hint)
+
+
 @torch.no_grad()
-def refresh(packed: torch.nn.Module, model: torch.nn.Module) -> None:
+def refresh(packed, model: torch.nn.Module) -> None:
     """Copy the trained weights of ``model`` into ``packed`` (linear layers re-packed)."""
+    if isinstance(packed, packed_llama.PackedLlama):
+        packed.refresh(model)
+        return
     linears = {q: getattr(p, n) for p, n, q in _linear_slots(model)}
     for parent, name, qual in _linear_slots(packed):
         getattr(parent, name).load(linears[qual])

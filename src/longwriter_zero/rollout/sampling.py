@@ -11,7 +11,9 @@ Departures from a plain ``model.generate`` call, all for speed on small machines
 - top-p / temperature sampling is done in a few tensor ops, without logits processors, by
   inverting the cumulative distribution with one uniform draw per row (``torch.multinomial``
   draws an exponential variate per vocabulary entry, ~10 ms per step for 8 x 49K).
-Groups of different prompts are sampled one after another.
+Groups of different prompts are sampled one after another. The model's forward is driven through
+a small decoder interface (``prefill``, ``step``, ``keep``): ``HFDecode`` for any Hugging Face
+model, or a packed sampling copy's own (``rollout/packed_llama.py``).
 """
 
 from __future__ import annotations
@@ -92,24 +94,53 @@ def preallocated_cache(model, capacity: int) -> DynamicCache | None:
     return cache
 
 
+class HFDecode:
+    """One group's decoding through a Hugging Face model's own forward and KV cache (the path
+    for any architecture); same interface as ``packed_llama.PackedDecode``."""
+
+    def __init__(self, model, capacity: int):
+        self.model = model
+        self.capacity = capacity
+        self.cache = None
+
+    @torch.no_grad()
+    def prefill(self, prompt_ids: Sequence[int], n: int) -> torch.Tensor:
+        device = next(self.model.parameters()).device
+        ids = torch.tensor([list(prompt_ids)], dtype=torch.long, device=device)
+        cache = preallocated_cache(self.model, self.capacity)
+        out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1,
+                         **({} if cache is None else {"cache": cache}))
+        self.cache = cache_of(out)
+        self.cache.batch_repeat_interleave(n)
+        return out.logits[:, -1, :].expand(n, -1)
+
+    @torch.no_grad()
+    def step(self, tokens: torch.Tensor) -> torch.Tensor:
+        out = self.model(input_ids=tokens[:, None], cache=self.cache, use_cache=True)
+        self.cache = cache_of(out)
+        return out.logits[:, -1, :]
+
+    def keep(self, rows: torch.Tensor) -> None:
+        self.cache.batch_select_indices(rows)
+
+
+def start_decode(model, capacity: int):
+    """The decoder of one group: the model's own (a packed sampling copy has ``start``) or ``HFDecode``."""
+    return model.start(capacity) if hasattr(model, "start") else HFDecode(model, capacity)
+
+
 @torch.no_grad()
 def sample_group(model, prompt_ids: Sequence[int], n: int, max_new_tokens: int, temperature: float = 1.0,
                  top_p: float = 1.0, eos_ids: Sequence[int] = (), stop_strings: Sequence[str] = (),
                  tokenizer=None, generator: torch.Generator | None = None) -> GroupSample:
-    """Sample ``n`` completions of one prompt. Stop strings need ``tokenizer`` (checked on the
-    decoded tail of each live sequence; the stop string is kept in the output)."""
-    device = next(model.parameters()).device
-    ids = torch.tensor([list(prompt_ids)], dtype=torch.long, device=device)
-    cache = preallocated_cache(model, len(prompt_ids) + max_new_tokens)
-    out = model(input_ids=ids, use_cache=True, logits_to_keep=1, **({} if cache is None else {"cache": cache}))
-    cache = cache_of(out)
-    logits = out.logits[:, -1, :].expand(n, -1)
-    cache.batch_repeat_interleave(n)
-
-    eos = torch.tensor(sorted(set(eos_ids)), dtype=torch.long, device=device)
+    """Sample ``n`` completions of one prompt from ``model`` (a Hugging Face causal LM or a packed
+    sampling copy). Stop strings need ``tokenizer`` (checked on the decoded tail of each live
+    sequence; the stop string is kept in the output)."""
+    dec = start_decode(model, len(prompt_ids) + max_new_tokens)
+    logits = dec.prefill(prompt_ids, n)
     completions: list[list[int]] = [[] for _ in range(n)]
     reasons = ["length"] * n
-    live = torch.arange(n, device=device)           # [n_live] original row of each live sequence
+    live = torch.arange(n)                          # [n_live] original row of each live sequence
     max_tail = max((len(s) for s in stop_strings), default=0) + 8
     for step in range(max_new_tokens):
         nxt = sample_next(logits, temperature, top_p, generator)      # [n_live]
@@ -117,7 +148,7 @@ def sample_group(model, prompt_ids: Sequence[int], n: int, max_new_tokens: int, 
         done = torch.zeros(len(nxt_list), dtype=torch.bool)
         for j, (row, tok) in enumerate(zip(live.tolist(), nxt_list)):
             completions[row].append(tok)
-            if eos.numel() and tok in eos_ids:
+            if tok in eos_ids:
                 done[j] = True
                 reasons[row] = "stop"
             elif stop_strings:
@@ -128,15 +159,14 @@ def sample_group(model, prompt_ids: Sequence[int], n: int, max_new_tokens: int, 
         if step == max_new_tokens - 1:
             break
         if done.any():
-            keep = (~done).nonzero().squeeze(-1).to(device)
+            keep = (~done).nonzero().squeeze(-1)
             if keep.numel() == 0:
                 break
             live = live[keep]
+            keep = keep.to(nxt.device)
             nxt = nxt[keep]
-            cache.batch_select_indices(keep)
-        out = model(input_ids=nxt[:, None], cache=cache, use_cache=True)
-        cache = cache_of(out)
-        logits = out.logits[:, -1, :]
+            dec.keep(keep)
+        logits = dec.step(nxt)
     return GroupSample(list(prompt_ids), completions, reasons)
 
 

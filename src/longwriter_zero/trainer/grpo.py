@@ -12,7 +12,8 @@ Where this departs from the paper, and why:
 - ``L_max`` of the length reward (unreleased) defaults to the generation cap in tokens,
   used as a word count: no completion can hold more words than tokens it was allowed;
 - groups of a step are sampled one prompt after another (prefill once, decode G), on a CPU from a
-  float32 copy of the policy with prepacked linear weights (the same math, rounded differently);
+  float32 copy of the policy with prepacked linear weights (the same math, rounded differently;
+  for Llama-family models with fused projections and a decode step of its own);
 - in the update, a group's prompt runs once and its completions attend to its KV cache
   (``optim.share_prompt``), which gives the same log-probs and gradients as full rows.
 """
@@ -179,7 +180,7 @@ def setup_precision(run: Run) -> None:
         run.rollout_model = copy.deepcopy(run.model).to(run.compute_dtype).requires_grad_(False)
         run.rollout_model.eval()
     elif run.cfg.rollout.prepacked_linear and prepacked.available(run.device, getattr(torch, m.dtype)):
-        run.rollout_model = prepacked.prepacked_copy(_plain_model(run.model), run.cfg.rollout.group_size)
+        run.rollout_model = prepacked.sampling_copy(_plain_model(run.model), run.cfg.rollout.group_size)
 
 
 def _plain_model(model):

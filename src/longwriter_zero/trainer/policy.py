@@ -92,32 +92,45 @@ def _hidden_shared_prompt(decoder, mb: MicroBatch):
 
     The completions of a prompt run in length groups (``length_groups``: each padded to its
     longest member and at least 80% full), each attending to its own repeat of the prompt's
-    KV cache; the prompt's forward (and, through the cache, its backward) is shared by all."""
+    KV cache; the prompt's forward (and, through the cache, its backward) is shared by all.
+    All token embeddings are looked up in one call, so the embedding's backward (a dense
+    [vocab, hidden] gradient) runs once per micro-batch instead of once per forward."""
     from transformers.cache_utils import DynamicCache
 
     groups: dict[tuple, list[int]] = {}
     for j, p in enumerate(mb.prompt_lens):
         groups.setdefault(tuple(mb.input_ids[j, :p].tolist()), []).append(j)
     dev = mb.input_ids.device
-    parts, rows, tgt_cols = [], [], []
+    # (prompt ids [1, P], [(rows, completion ids [n, C-1] or None)]) per distinct prompt
+    plan = []
     for prompt, js in groups.items():
         P = len(prompt)
-        out = decoder(input_ids=torch.tensor([prompt], device=dev), use_cache=True)
-        first = out.last_hidden_state[0, -1:]                       # [1, H] predicts completion token 0
-        prompt_cache = cache_of(out)
-        prompt_kv = [(layer.keys, layer.values) for layer in prompt_cache.layers]
+        subs = []
         for sub in length_groups([mb.completion_lens[j] for j in js]):
             sub_js = [js[i] for i in sub]
-            n, C = len(sub_js), mb.completion_lens[sub_js[0]]       # longest first
-            if C > 1:
+            C = mb.completion_lens[sub_js[0]]                       # longest first
+            # completion tokens 0..C-2 (right padded: a padded position is after every real
+            # token of its row, so causal attention never lets a real token see it)
+            subs.append((sub_js, mb.input_ids[sub_js, P:P + C - 1] if C > 1 else None))
+        plan.append((torch.tensor([prompt], device=dev), subs))
+    ids = [t for prompt, subs in plan for t in [prompt] + [c for _, c in subs if c is not None]]
+    embeds = iter(decoder.get_input_embeddings()(torch.cat([t.reshape(-1) for t in ids]))
+                  .split([t.numel() for t in ids]))
+    parts, rows, tgt_cols = [], [], []
+    for prompt, subs in plan:
+        P = prompt.shape[1]
+        out = decoder(inputs_embeds=next(embeds).view(1, P, -1), use_cache=True)
+        first = out.last_hidden_state[0, -1:]                       # [1, H] predicts completion token 0
+        prompt_kv = [(layer.keys, layer.values) for layer in cache_of(out).layers]
+        for sub_js, comp in subs:
+            if comp is not None:
+                n, L = comp.shape
                 cache = DynamicCache(config=decoder.config)
                 for idx, (k, v) in enumerate(prompt_kv):
                     cache.update(k.repeat_interleave(n, 0), v.repeat_interleave(n, 0), idx)
-                # completion tokens 0..C-2 (right padded: a padded position is after every real
-                # token of its row, so causal attention never lets a real token see it)
-                ids = mb.input_ids[sub_js, P:P + C - 1]             # [n, C-1]
-                pos = torch.arange(P, P + C - 1, device=dev).expand(n, -1)
-                rest = decoder(input_ids=ids, position_ids=pos, cache=cache, use_cache=True).last_hidden_state
+                pos = torch.arange(P, P + L, device=dev).expand(n, -1)
+                rest = decoder(inputs_embeds=next(embeds).view(n, L, -1), position_ids=pos, cache=cache,
+                               use_cache=True).last_hidden_state
             for i, j in enumerate(sub_js):
                 c = mb.completion_lens[j]
                 if c == 0:
