@@ -15,6 +15,8 @@ from longwriter_zero.data.ranges import parse_length_requirement
 from longwriter_zero.errors import UserError
 from longwriter_zero.prompts import render_request
 
+REPO_CONFIGS = __import__("pathlib").Path(__file__).resolve().parents[1] / "configs"
+
 
 def write(path, lines):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -138,3 +140,36 @@ def test_demo_prompts_asset():
         assert 40 <= lo < hi <= 200
         stated = parse_length_requirement(r["prompt"]).stated   # each request states its small target
         assert lo <= stated <= hi
+
+
+def test_fits_cap_by_hand():
+    from longwriter_zero.data.dataset import fits_cap
+
+    rates = {"en": 1.1, "zh": 2.0}
+    # 145 words x 1.1 = 159.5 tokens <= 160; 150 x 1.1 = 165 > 160; 80 chars x 2 = 160 <= 160
+    assert fits_cap({"lang": "en", "range": [100, 145]}, 160, rates)
+    assert not fits_cap({"lang": "en", "range": [100, 150]}, 160, rates)
+    assert fits_cap({"lang": "zh", "range": [40, 80]}, 160, rates)
+    assert not fits_cap({"lang": "zh", "range": [60, 100]}, 160, rates)
+    assert fits_cap({"lang": "fr", "range": [500, 900]}, 160, rates)     # no rate for the language
+    assert fits_cap({"lang": "en"}, 160, rates)                           # no range
+
+
+def test_training_keeps_only_prompts_that_fit_the_cap(tmp_path, capsys):
+    from longwriter_zero.config import load_config
+    from longwriter_zero.trainer import grpo
+
+    path = resources.files("longwriter_zero") / "assets" / "demo_prompts.jsonl"
+    base = ["model.name=tiny-random", f"data.prompts={path}", 'rewards=[{"name": "length"}]']
+    demo = load_config(REPO_CONFIGS / "demo.yaml", [f"output_dir={tmp_path}/a", *base])
+    # configs/demo.yaml at 160 tokens: the English requests up to 145 words, Chinese up to 80 characters
+    kept = grpo.setup(demo).prompts
+    rows = load_prompt_set(path)
+    want = [r["id"] for r in rows if (r["range"][1] <= 145 if r["lang"] == "en" else r["range"][1] <= 80)]
+    assert [r["id"] for r in kept] == want and len(want) == 13
+    assert "13 of 24 prompts" in capsys.readouterr().err
+    with pytest.raises(UserError, match="no prompt's range fits in rollout.max_new_tokens=16"):
+        grpo.setup(load_config(REPO_CONFIGS / "demo.yaml", [f"output_dir={tmp_path}/b", *base,
+                                                            "rollout.max_new_tokens=16"]))
+    with pytest.raises(UserError, match="data.cap_tokens_per_unit"):
+        grpo.validate(load_config(REPO_CONFIGS / "demo.yaml", ["data.cap_tokens_per_unit={en: 0}"]))

@@ -12,7 +12,8 @@ REPO = Path(__file__).resolve().parents[1]
 def test_demo_runs_reports_and_resumes(tmp_path):
     args = [sys.executable, "-m", "longwriter_zero.cli", "demo", "--output-dir", str(tmp_path),
             "model.name=tiny-random", "steps=3", "save_every=2", "rollout.max_new_tokens=16",
-            "rollout.group_size=4", 'rewards=[{"name": "length"}, {"name": "format"}]']
+            "rollout.group_size=4", 'rewards=[{"name": "length"}, {"name": "format"}]',
+            "data.cap_tokens_per_unit={}"]
     r = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     summary = json.loads(next(ln for ln in r.stdout.splitlines() if ln.startswith("{")))

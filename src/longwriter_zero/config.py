@@ -58,6 +58,10 @@ class PromptConfig:
 class DataConfig:
     prompts: str = opt("", "RL prompt JSONL: rows with prompt, range [lower, upper], optional lang, id")
     shuffle: bool = opt(True, "shuffle prompts each epoch")
+    cap_tokens_per_unit: dict = opt({}, "train only on prompts whose range's upper bound (words, or Chinese "
+                                    "characters) times this language's tokens per unit fits in "
+                                    "rollout.max_new_tokens, e.g. {en: 1.1, zh: 2.0}; as the paper leaves out "
+                                    "requests too long for its cap. {} keeps every prompt")
 
 
 @dataclass

@@ -63,6 +63,16 @@ def load_prompt_set(path, require_range: bool = False) -> list[dict]:
     return rows
 
 
+def fits_cap(row: dict, max_new_tokens: int, tokens_per_unit: dict) -> bool:
+    """Whether ``row``'s whole length range can be written within the generation cap: its upper
+    bound (words, or Chinese characters) times the tokens per unit of its language is at most
+    ``max_new_tokens``. Rows without a range, or in a language without a rate, fit."""
+    rate = tokens_per_unit.get(row.get("lang"))
+    if "range" not in row or rate is None:
+        return True
+    return row["range"][1] * rate <= max_new_tokens
+
+
 def prompt_row(prompt: str, lang: str, range_: Sequence[int], source: str, id_: str, **extra) -> dict:
     """One prompt-set row, keys in the documented order."""
     lo, hi = check_range(list(range_), f"prompt {id_}")

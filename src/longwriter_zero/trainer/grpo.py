@@ -36,7 +36,7 @@ from longwriter_zero.algorithm.advantages import compute_advantages
 from longwriter_zero.algorithm.batching import token_budget_batches
 from longwriter_zero.algorithm.loss import aggregate, batch_normalizer, clipped_objective, kl_k3
 from longwriter_zero.config import TrainConfig, to_dict
-from longwriter_zero.data.dataset import load_prompt_set
+from longwriter_zero.data.dataset import fits_cap, load_prompt_set
 from longwriter_zero.errors import UserError
 from longwriter_zero.models import load_model, native_bf16, resolve_device
 from longwriter_zero.prompts import build_prompt, load_template_file, parse_completion
@@ -102,6 +102,9 @@ def validate(cfg: TrainConfig) -> None:
         (o.logprob_keep_mib >= 0, "optim.logprob_keep_mib must be >= 0"),
         (cfg.steps >= 0, "steps must be >= 0"),
         (bool(cfg.data.prompts), "data.prompts: no prompt file given"),
+        (all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+             for v in cfg.data.cap_tokens_per_unit.values()),
+         "data.cap_tokens_per_unit: each language's tokens per unit must be a number > 0"),
     ]
     checks += [(s.weight >= 0, f"rewards[{i}] ({s.name}): weight must be >= 0 (0 logs it as a monitor)")
                for i, s in enumerate(cfg.rewards)]
@@ -119,6 +122,15 @@ def reward_defaults(cfg: TrainConfig, device: str) -> dict:
 def setup(cfg: TrainConfig, resume: bool = False) -> Run:
     validate(cfg)
     prompts = load_prompt_set(cfg.data.prompts)
+    if cfg.data.cap_tokens_per_unit:
+        kept = [p for p in prompts if fits_cap(p, cfg.rollout.max_new_tokens, cfg.data.cap_tokens_per_unit)]
+        if not kept:
+            raise UserError(f"{cfg.data.prompts}: no prompt's range fits in rollout.max_new_tokens="
+                            f"{cfg.rollout.max_new_tokens} at data.cap_tokens_per_unit={cfg.data.cap_tokens_per_unit}")
+        if len(kept) < len(prompts):
+            print(f"data: {len(kept)} of {len(prompts)} prompts have a range that fits in "
+                  f"{cfg.rollout.max_new_tokens} new tokens", file=sys.stderr)
+        prompts = kept
     template_text = load_template_file(cfg.prompt.template_file) if cfg.prompt.template_file else None
     device = resolve_device(cfg.device)
     rewards = build_rewards(cfg.rewards, reward_defaults(cfg, device))
