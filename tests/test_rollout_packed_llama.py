@@ -1,5 +1,6 @@
 """The packed Llama-family sampling copy computes the policy's own logits: prefill, decode with
-finished rows dropped, after an update, for Llama (GQA, tied head) and Qwen2 (q/k/v biases)."""
+finished rows dropped, after an update, for Llama (GQA, tied head), Qwen2 (q/k/v biases) and
+Llama with attention biases (q/k/v/o)."""
 
 import pytest
 import torch
@@ -25,6 +26,21 @@ def _qwen2(seed=0):
     return model
 
 
+def _llama_with_biases(seed=0):
+    from transformers import LlamaForCausalLM
+
+    from longwriter_zero.models import tiny_config
+
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(tiny_config(300, attention_bias=True)).eval()
+    with torch.no_grad():
+        for layer in model.model.layers:
+            a = layer.self_attn
+            for proj in (a.q_proj, a.k_proj, a.v_proj, a.o_proj):
+                proj.bias.normal_(0, 0.5)
+    return model
+
+
 def _teacher_forced(make_decoder, prompt, steps, keep_after=None, keep=None):
     """Logits from prefill, then from each step of ``steps`` [T, n] (rows dropped per ``keep``)."""
     dec = make_decoder()
@@ -38,9 +54,9 @@ def _teacher_forced(make_decoder, prompt, steps, keep_after=None, keep=None):
     return out
 
 
-@pytest.mark.parametrize("arch", ["llama", "qwen2"])
+@pytest.mark.parametrize("arch", ["llama", "qwen2", "llama_bias"])
 def test_decode_matches_the_model_forward(arch, tiny_model):
-    model = tiny_model[0].eval() if arch == "llama" else _qwen2()
+    model = {"llama": lambda: tiny_model[0].eval(), "qwen2": _qwen2, "llama_bias": _llama_with_biases}[arch]()
     assert packed_llama.supports(model)
     vocab = model.config.vocab_size
     prompt = torch.randint(5, vocab, (9,), generator=torch.Generator().manual_seed(1)).tolist()

@@ -65,9 +65,9 @@ def _linear(x, packed, bias=None):
     return torch.ops.mkldnn._linear_pointwise(x, packed, bias, "none", [], "")
 
 
-def _linear_add(x, packed, residual):
-    """``x @ W^T + residual`` in one oneDNN call."""
-    return torch.ops.mkldnn._linear_pointwise.binary(x, residual, packed, None, "add")
+def _linear_add(x, packed, residual, bias=None):
+    """``x @ W^T + bias + residual`` in one oneDNN call."""
+    return torch.ops.mkldnn._linear_pointwise.binary(x, residual, packed, bias, "add")
 
 
 def _normalized(x: torch.Tensor, eps: float) -> torch.Tensor:
@@ -87,6 +87,7 @@ class _Layer:
     qkv: torch.Tensor               # packed [(nh + 2 nkv) hd, H]
     qkv_bias: torch.Tensor | None   # [(nh + 2 nkv) hd] (Qwen2)
     o: torch.Tensor                 # packed [H, nh hd]
+    o_bias: torch.Tensor | None     # [H] (Llama with attention_bias)
     gate_up: torch.Tensor           # packed [2 I, H]
     down: torch.Tensor              # packed [H, I]
     eps_in: float
@@ -120,8 +121,9 @@ class PackedLlama:
             bias = None
             if a.q_proj.bias is not None:
                 bias = torch.cat([a.q_proj.bias * a.scaling, a.k_proj.bias, a.v_proj.bias]).detach().float().clone()
+            o_bias = None if a.o_proj.bias is None else a.o_proj.bias.detach().float().clone()
             gate_up = torch.cat([m.gate_proj.weight, m.up_proj.weight]) * ln_post.weight
-            layers.append(_Layer(_pack(qkv, hint), bias, _pack(a.o_proj.weight, hint), _pack(gate_up, hint),
+            layers.append(_Layer(_pack(qkv, hint), bias, _pack(a.o_proj.weight, hint), o_bias, _pack(gate_up, hint),
                                  _pack(m.down_proj.weight, hint), ln_in.variance_epsilon, ln_post.variance_epsilon))
         self.layers = layers
         self.embed = inner.embed_tokens.weight.detach().float().clone()
@@ -167,7 +169,7 @@ class PackedDecode:
             heads = qkv.transpose(0, 1)[None]                              # [1, nh + 2 nkv, P, hd]
             att = F.scaled_dot_product_attention(heads[:, :nh], heads[:, nh:nh + nkv], heads[:, nh + nkv:],
                                                  is_causal=True, scale=1.0, enable_gqa=nh != nkv)
-            x = _linear_add(att[0].transpose(0, 1).reshape(P, nh * hd), layer.o, x)
+            x = _linear_add(att[0].transpose(0, 1).reshape(P, nh * hd), layer.o, x, layer.o_bias)
             gu = _linear(_normalized(x, layer.eps_post), layer.gate_up)
             x = _linear_add(F.silu(gu[:, :inter]) * gu[:, inter:], layer.down, x)
             for bufs, part in ((self.k, heads[:, nh:nh + nkv]), (self.v, heads[:, nh + nkv:])):
@@ -195,7 +197,7 @@ class PackedDecode:
             q = qkv[:, :nh].reshape(n * nkv, nh // nkv, hd)     # query heads grouped by their key/value head
             scores = torch.bmm(q, k[:, :p + 1].transpose(1, 2))                   # [n nkv, rep, p+1]
             att = torch.bmm(scores.softmax(-1), v[:, :p + 1])                     # [n nkv, rep, hd]
-            x = _linear_add(att.view(n, nh * hd), layer.o, x)
+            x = _linear_add(att.view(n, nh * hd), layer.o, x, layer.o_bias)
             gu = _linear(_normalized(x, layer.eps_post), layer.gate_up)
             x = _linear_add(F.silu(gu[:, :inter]) * gu[:, inter:], layer.down, x)
         self.pos = p + 1
