@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -15,7 +16,7 @@ from longwriter_zero.data.ranges import parse_length_requirement
 from longwriter_zero.errors import UserError
 from longwriter_zero.prompts import render_request
 
-REPO_CONFIGS = __import__("pathlib").Path(__file__).resolve().parents[1] / "configs"
+REPO_CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 
 def write(path, lines):

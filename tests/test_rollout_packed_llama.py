@@ -11,6 +11,15 @@ from longwriter_zero.rollout.sampling import HFDecode, sample_group
 pytestmark = pytest.mark.skipif(not prepacked.available("cpu", torch.float32), reason="PyTorch built without oneDNN")
 
 
+def _with_random_biases(model, names):
+    """Biases start at zero: make the named attention projections' biases count."""
+    with torch.no_grad():
+        for layer in model.model.layers:
+            for name in names:
+                getattr(layer.self_attn, name).bias.normal_(0, 0.5)
+    return model.eval()
+
+
 def _qwen2(seed=0):
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
@@ -18,12 +27,7 @@ def _qwen2(seed=0):
     cfg = Qwen2Config(vocab_size=300, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
                       num_attention_heads=4, num_key_value_heads=1, max_position_embeddings=256,
                       tie_word_embeddings=False, rms_norm_eps=1e-6)
-    model = Qwen2ForCausalLM(cfg).eval()
-    with torch.no_grad():     # biases start at zero: make them count
-        for layer in model.model.layers:
-            for proj in (layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj):
-                proj.bias.normal_(0, 0.5)
-    return model
+    return _with_random_biases(Qwen2ForCausalLM(cfg), ("q_proj", "k_proj", "v_proj"))
 
 
 def _llama_with_biases(seed=0):
@@ -32,13 +36,8 @@ def _llama_with_biases(seed=0):
     from longwriter_zero.models import tiny_config
 
     torch.manual_seed(seed)
-    model = LlamaForCausalLM(tiny_config(300, attention_bias=True)).eval()
-    with torch.no_grad():
-        for layer in model.model.layers:
-            a = layer.self_attn
-            for proj in (a.q_proj, a.k_proj, a.v_proj, a.o_proj):
-                proj.bias.normal_(0, 0.5)
-    return model
+    return _with_random_biases(LlamaForCausalLM(tiny_config(300, attention_bias=True)),
+                               ("q_proj", "k_proj", "v_proj", "o_proj"))
 
 
 def _teacher_forced(make_decoder, prompt, steps, keep_after=None, keep=None):

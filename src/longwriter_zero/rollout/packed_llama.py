@@ -7,7 +7,7 @@ per layer, four oneDNN-prepacked float32 products instead of seven:
 
 - ``q|k|v`` concatenated (one product, 960 outputs for SmolLM2 instead of 576 + 192 + 192), with
   the attention scale folded into q's rows and the input norm's weight into the columns;
-- ``o``, with the residual add done inside the product (oneDNN's binary post-op);
+- ``o``, with the residual add done inside the product (oneDNN's binary post-op, ``rollout/onednn.py``);
 - ``gate|up`` concatenated, with the post-attention norm's weight folded into the columns;
 - ``down``, with the residual add inside the product;
 
@@ -30,6 +30,8 @@ from typing import Sequence
 
 import torch
 import torch.nn.functional as F
+
+from longwriter_zero.rollout import onednn
 
 MODEL_TYPES = ("llama", "mistral", "qwen2")
 
@@ -55,19 +57,6 @@ def supports(model) -> bool:
         return False
     a = inner.layers[0].self_attn
     return all(hasattr(a, n) for n in ("q_proj", "k_proj", "v_proj", "o_proj", "scaling"))
-
-
-def _pack(weight: torch.Tensor, batch_hint: int) -> torch.Tensor:
-    return torch.ops.mkldnn._reorder_linear_weight(weight.detach().float().contiguous(), batch_hint)
-
-
-def _linear(x, packed, bias=None):
-    return torch.ops.mkldnn._linear_pointwise(x, packed, bias, "none", [], "")
-
-
-def _linear_add(x, packed, residual, bias=None):
-    """``x @ W^T + bias + residual`` in one oneDNN call."""
-    return torch.ops.mkldnn._linear_pointwise.binary(x, residual, packed, bias, "add")
 
 
 def _normalized(x: torch.Tensor, eps: float) -> torch.Tensor:
@@ -123,11 +112,12 @@ class PackedLlama:
                 bias = torch.cat([a.q_proj.bias * a.scaling, a.k_proj.bias, a.v_proj.bias]).detach().float().clone()
             o_bias = None if a.o_proj.bias is None else a.o_proj.bias.detach().float().clone()
             gate_up = torch.cat([m.gate_proj.weight, m.up_proj.weight]) * ln_post.weight
-            layers.append(_Layer(_pack(qkv, hint), bias, _pack(a.o_proj.weight, hint), o_bias, _pack(gate_up, hint),
-                                 _pack(m.down_proj.weight, hint), ln_in.variance_epsilon, ln_post.variance_epsilon))
+            layers.append(_Layer(onednn.pack(qkv, hint), bias, onednn.pack(a.o_proj.weight, hint), o_bias,
+                                 onednn.pack(gate_up, hint), onednn.pack(m.down_proj.weight, hint),
+                                 ln_in.variance_epsilon, ln_post.variance_epsilon))
         self.layers = layers
         self.embed = inner.embed_tokens.weight.detach().float().clone()
-        self.head = _pack(model.lm_head.weight * inner.norm.weight, hint)
+        self.head = onednn.pack(model.lm_head.weight * inner.norm.weight, hint)
         bias = getattr(model.lm_head, "bias", None)
         self.head_bias = None if bias is None else bias.detach().float().clone()
         self.eps_final = inner.norm.variance_epsilon
@@ -164,14 +154,14 @@ class PackedDecode:
         x = w.embed[torch.tensor(list(prompt_ids), dtype=torch.long)]     # [P, H]
         self.k, self.v = [], []
         for layer in w.layers:
-            qkv = _linear(_normalized(x, layer.eps_in), layer.qkv, layer.qkv_bias).view(P, nh + 2 * nkv, hd)
+            qkv = onednn.linear(_normalized(x, layer.eps_in), layer.qkv, layer.qkv_bias).view(P, nh + 2 * nkv, hd)
             _rotate_(qkv[:, :nh + nkv], self.cos[:P], self.sin[:P])
             heads = qkv.transpose(0, 1)[None]                              # [1, nh + 2 nkv, P, hd]
             att = F.scaled_dot_product_attention(heads[:, :nh], heads[:, nh:nh + nkv], heads[:, nh + nkv:],
                                                  is_causal=True, scale=1.0, enable_gqa=nh != nkv)
-            x = _linear_add(att[0].transpose(0, 1).reshape(P, nh * hd), layer.o, x, layer.o_bias)
-            gu = _linear(_normalized(x, layer.eps_post), layer.gate_up)
-            x = _linear_add(F.silu(gu[:, :inter]) * gu[:, inter:], layer.down, x)
+            x = onednn.linear_add(att[0].transpose(0, 1).reshape(P, nh * hd), layer.o, x, layer.o_bias)
+            gu = onednn.linear(_normalized(x, layer.eps_post), layer.gate_up)
+            x = onednn.linear_add(F.silu(gu[:, :inter]) * gu[:, inter:], layer.down, x)
             for bufs, part in ((self.k, heads[:, nh:nh + nkv]), (self.v, heads[:, nh + nkv:])):
                 buf = x.new_empty((n, nkv, self.capacity, hd))
                 buf[:, :, :P] = part
@@ -190,16 +180,16 @@ class PackedDecode:
         cos, sin = self.cos[p], self.sin[p]
         x = w.embed[tokens]                                               # [n, H]
         for layer, k, v in zip(w.layers, self.k, self.v):
-            qkv = _linear(_normalized(x, layer.eps_in), layer.qkv, layer.qkv_bias).view(n, nh + 2 * nkv, hd)
+            qkv = onednn.linear(_normalized(x, layer.eps_in), layer.qkv, layer.qkv_bias).view(n, nh + 2 * nkv, hd)
             _rotate_(qkv[:, :nh + nkv], cos, sin)
             k.view(n, nkv, self.capacity, hd)[:, :, p] = qkv[:, nh:nh + nkv]
             v.view(n, nkv, self.capacity, hd)[:, :, p] = qkv[:, nh + nkv:]
             q = qkv[:, :nh].reshape(n * nkv, nh // nkv, hd)     # query heads grouped by their key/value head
             scores = torch.bmm(q, k[:, :p + 1].transpose(1, 2))                   # [n nkv, rep, p+1]
             att = torch.bmm(scores.softmax(-1), v[:, :p + 1])                     # [n nkv, rep, hd]
-            x = _linear_add(att.view(n, nh * hd), layer.o, x, layer.o_bias)
-            gu = _linear(_normalized(x, layer.eps_post), layer.gate_up)
-            x = _linear_add(F.silu(gu[:, :inter]) * gu[:, inter:], layer.down, x)
+            x = onednn.linear_add(att.view(n, nh * hd), layer.o, x, layer.o_bias)
+            gu = onednn.linear(_normalized(x, layer.eps_post), layer.gate_up)
+            x = onednn.linear_add(F.silu(gu[:, :inter]) * gu[:, inter:], layer.down, x)
         self.pos = p + 1
         return self._head(x)
 
@@ -213,4 +203,4 @@ class PackedDecode:
         self.k, self.v = [select(b) for b in self.k], [select(b) for b in self.v]
 
     def _head(self, x: torch.Tensor) -> torch.Tensor:
-        return _linear(_normalized(x, self.w.eps_final), self.w.head, self.w.head_bias)
+        return onednn.linear(_normalized(x, self.w.eps_final), self.w.head, self.w.head_bias)

@@ -19,7 +19,7 @@ import copy
 
 import torch
 
-from longwriter_zero.rollout import packed_llama
+from longwriter_zero.rollout import onednn, packed_llama
 
 
 def available(device: str, dtype: torch.dtype) -> bool:
@@ -41,11 +41,11 @@ class PrepackedLinear(torch.nn.Module):
 
     @torch.no_grad()
     def load(self, linear: torch.nn.Linear) -> None:
-        self.packed = torch.ops.mkldnn._reorder_linear_weight(linear.weight.detach().float(), self.batch_hint)
+        self.packed = onednn.pack(linear.weight, self.batch_hint)
         self.bias = None if linear.bias is None else linear.bias.detach().float().clone()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.ops.mkldnn._linear_pointwise(x, self.packed, self.bias, "none", [], "")
+        return onednn.linear(x, self.packed, self.bias)
 
 
 def _linear_slots(model: torch.nn.Module):
