@@ -38,7 +38,7 @@ from longwriter_zero.serving.background import BackgroundServer
     ("1000+ words", "at_least", 1000, 1000),
     ("a 5 paragraph essay", "between", 500, 750),       # 100-150 words a paragraph
     ("write three pages", "about", 1500, 1500),         # 500 words a page
-    ("a 10 minute speech", "between", 1300, 1500),      # 130-150 spoken words a minute
+    ("a 10 minute speech", "about", 1500, 1500),        # 150 spoken words a minute
     ("2000 tokens", "about", 1500, 1500),               # 0.75 words a token
     ("a 5-paragraph essay of at least 1000 words", "at_least", 1000, 1000),  # words beat paragraphs
 ])

@@ -69,7 +69,8 @@ _FORM_STRONG_EN = (r"essays?|stor(?:y|ies)|articles?|reports?|blog(?:\s*posts?)?
                    r"summar(?:y|ies)|explanations?|chronicles?|accounts?|retellings?|adaptations?|toasts?|"
                    r"address(?:es)?|talks?|presentations?|narrations?|sketch(?:es)?|parod(?:y|ies)|satires?|"
                    r"odes?|epics?|sagas?|myths?|vignettes?|profiles?|obituar(?:y|ies)|testimonials?|"
-                   r"white\s*papers?|research")
+                   r"white\s*papers?|research|courseware|handouts?|teacher['’]?s\s+(?:notes|guide)|lecture\s+notes|"
+                   r"unit\s+plans?|syllabus(?:es)?|syllab[iu]|curricul(?:um|a)|study\s+guides?|worksheets?|readers?")
 _FORM_SHORT_EN = (r"tweets?|slogans?|taglines?|titles?|headlines?|captions?|haikus?|limericks?|one-?liners?|"
                   r"jokes?|puns?|riddles?|names?|hashtags?|subject\s+lines?|text\s+messages?|sms|repl(?:y|ies)|"
                   r"responses?|comments?|mottos?|bios?|quotes?|sentences?|phrases?|synonyms?|antonyms?|"
@@ -84,8 +85,10 @@ _TECH = _rx(r"\b(?:python|java|javascript|typescript|js|c\+\+|c#|golang|rust|rub
             r"postgres(?:ql)?|bash|shell|powershell|zsh|html|css|react|vue|angular|node(?:\.js)?|django|flask|"
             r"spring|excel|vba|matlab|latex|pandas|numpy|pytorch|tensorflow|linux|git|docker|kubernetes|json|yaml|"
             r"regex|api|arduino|unity|lua|perl|haskell|assembly|verilog|solidity|c\s+language|c\s+program)\b")
-_CODE_CONTENT = _rx(r"```|^\s*(?:def|class|import|from|#include|public|private|function|const|let|var|SELECT|"
-                    r"INSERT|UPDATE|CREATE\s+TABLE)\b|console\.log|System\.out|printf\s*\(|print\s*\(|=>|</\w+>|"
+_CODE_CONTENT = _rx(r"```|^\s*(?:def\s+\w+\s*\(|class\s+\w+\s*[:({]|import\s+[\w.]+\s*$|from\s+[\w.]+\s+import\b|"
+                    r"#include\b|(?:public|private|protected)\s+(?:static|class|void|final|int|string)\b|"
+                    r"function\s*\w*\s*\(|(?:const|let|var)\s+\w+\s*=|SELECT\s+[\w*]|"
+                    r"INSERT\s+INTO|UPDATE\s+\w+\s+SET|CREATE\s+TABLE)|console\.log|System\.out|printf\s*\(|print\s*\(|=>|</\w+>|"
                     r"\w+\([^()]*\)\s*\{|\{\s*return\b|Traceback \(most recent|\w+Error:|\bException\b|"
                     r"\bstack\s*trace\b", re.IGNORECASE | re.MULTILINE)
 _CODE_TASK_EN = _rx(r"\b(?:implement|debug|refactor|compile|fix\s+(?:this|the|my)\s+(?:code|bug|error|script|function)|"
@@ -93,10 +96,11 @@ _CODE_TASK_EN = _rx(r"\b(?:implement|debug|refactor|compile|fix\s+(?:this|the|my
                     r"(?:\w+\s+){0,2}(?:" + _CODE_OBJ_EN + r"))\b")
 
 _REQUEST_VERB_EN = (r"write|writing|compose|draft|pen|author|craft|create|generate|produce|prepare|put\s+together|"
+                    r"turn|transform|expand|adapt|rework|implement|have|"
                     r"come\s+up\s+with|make|give\s+me|tell\s+me|continue|develop|do|rewrite|retell|narrate|"
                     r"need|want|would\s+like|['’]d\s+like|(?:['’]m|am)\s+looking\s+for|looking\s+for")
 # what may stand before a request verb: sentence start, politeness, modal questions, "help me"
-_REQUEST_LEAD_EN = (r"(?P<lead>^|[.!?\n:;,\"(]\s*|\b(?:please|pls|plz|kindly|just|now|then|and|also|hey|hi|hello|"
+_REQUEST_LEAD_EN = (r"(?P<lead>^|[.!?\n:;,\"(]\s*|\b(?:please|pls|plz|kindly|just|now|then|and|also|hey|hi|hello|let\s+me|"
                     r"can\s+you|could\s+you|would\s+you|will\s+you|can\s+u|could\s+u|help\s+me(?:\s+to)?|"
                     r"i\s+want\s+you\s+to|i\s+need\s+you\s+to|i'?d\s+like\s+you\s+to|you\s+to|you\s+will|"
                     r"your\s+task\s+is\s+to|let's|lets|go\s+ahead\s+and|i|we)\s+|\b(?:i|we)(?=['’]))")
@@ -105,14 +109,28 @@ _WRITE_VERBS_EN = {"write", "compose", "draft", "pen", "author", "craft"}
 _UNNAMED_OBJECT_EN = _rx(r"^\s*(?:me\s+|us\s+)?(?:a|an|the|my|our|some)\s+(?:[\w-]+\s+){0,2}?(?P<noun>[a-z][\w-]{2,})\b")
 _FIRST_OBJECT_EN = _rx(rf"\b(?:(?P<short>{_FORM_SHORT_EN})|(?P<list>{_FORM_LIST_EN})|(?P<code>{_CODE_OBJ_EN})|"
                        rf"(?P<form>{_FORM_STRONG_EN}))\b")
-_SHORT_ADJ_EN = _rx(r"\b(?:short|brief|quick|tiny|little|one-?line|two-?line|one-?sentence|two-?sentence|few-?word)"
+_SHORT_ADJ_EN = _rx(r"\b(?:short|brief|quick|tiny|little|one-?line|two-?line|one-?sentence|two-?sentence|few-?word|"
+                    r"one-?paragraph|single-?paragraph)"
                     r"[\s-]+(?:\w+[\s-]+)?$")
 _LONG_FORMS_IMMUNE_TO_SHORT = _rx(r"^(?:essays?|stor(?:y|ies)|articles?|reports?|speech(?:es)?|scripts?|papers?|"
                                   r"chapters?|novels?|novellas?|plays?|films?|biograph\w*|fan\s?fic\w*|proposals?|"
                                   r"guides?|blog\w*|essays?)$")
 _WANT_VERBS_EN = {"need", "want", "would like", "'d like", "’d like", "looking for", "'m looking for",
                   "’m looking for", "am looking for"}
-_WEAK_VERBS_EN = _WANT_VERBS_EN | {"make", "do", "give me", "tell me"}
+_WEAK_VERBS_EN = _WANT_VERBS_EN | {"make", "do", "give me", "tell me", "have", "implement"}
+# verbs whose object is what the given text becomes: "turn these notes into an essay", "implement my idea as a story"
+_TRANSFORM_VERBS_EN = {"turn", "transform", "expand", "adapt", "rework", "implement", "rewrite", "develop", "make"}
+# nouns a writing verb may take that are not pieces of writing: "write the solution", "write the answer"
+_NOT_WRITING_NOUNS = {"solution", "solutions", "answer", "answers", "code", "program", "proof", "working", "workings",
+                      "function", "query", "script", "formula", "regex", "test", "tests", "value", "result"}
+# a request that starts by naming the piece: "A short story please: ...", "News article: ..."
+_HEADLINE_EN = _rx(r"^\s*(?:an?\s+)?(?:[\w'-]+\s+){0,3}?(?P<form>stor(?:y|ies)|essays?|articles?|reports?|speech(?:es)?|"
+                   r"scripts?|poems?|letters?|blog\s+posts?|chapters?|novels?|fables?|fairy\s*tales?|eulog(?:y|ies)|"
+                   r"screenplays?|plays?|op-?eds?|features?|memoirs?|biograph(?:y|ies)|lesson\s+plans?|proposals?|"
+                   r"newsletters?|sermons?|monologues?)\s*(?:please|pls|plz|[:：,–—]|\s-\s)")
+_CONTINUE_ZH = re.compile(r"续写|接着写|继续写|写下去|往下写|扩写")
+_IDEAS_ZH = re.compile(r"(?:几个|一些|些|\d+个|[二三四五六七八九十]个)[^，。？！,.?!]{0,12}(?:点子|建议|思路|题目|选题|标题|名字|技巧|方法|创意|灵感)")
+_ASK_ZH = re.compile(r"请|帮我|帮忙|给我写|为我|写一|来一|写个|写篇|写份|写封")
 _SELF_QUESTION_EN = _rx(r"\b(?:should|do|can|could|would|will|shall|to)\s+(?:i|we)\s*$|\bhow\s+(?:to|do\s+i|can\s+i)\s*$")
 
 # persona names of known jailbreak prompts (case matters: "Dan" is a name, "aim" a word), and phrases
@@ -126,17 +144,25 @@ _JAILBREAK_PHRASES = _rx(
     r"not\s+bound\s+by|doesn'?t\s+have\s+to\s+(?:abide|follow)|does\s+not\s+have\s+to\s+(?:abide|follow)|"
     r"bypass\s+(?:your\s+)?(?:filters?|restrictions|guidelines)|"
     r"忽略(?:之前|以上|上面|上述|前面|先前)|开发者模式|不受(?:任何)?(?:限制|约束|规则|道德)|"
-    r"没有(?:任何)?(?:限制|约束|道德)|越狱|解除(?:所有)?限制|无视(?:所有)?(?:规则|限制)")
+    r"(?:你|您|AI|模型)(?:现在)?(?:是|作为)?(?:一个)?没有(?:任何)?(?:限制|约束|道德)|越狱|"
+    r"(?:请|你|您|给你|帮你|已经?|现在|先)\s*解除(?:你的|所有|一切|全部)?(?:的)?(?:限制|约束)(?!性|条款)|"
+    r"解除(?:你的|AI的|模型的)(?:所有)?(?:限制|约束)|无视(?:所有)?(?:规则|限制)")
 
 _MATH_EN = _rx(r"\b(?:solve|calculate|compute|evaluate|simplify|factori[sz]e|differentiate|integrate|derivative|"
-               r"integral|equations?|inequalit(?:y|ies)|probability|prove|proof|theorem|lemma|convert\s+\d|"
+               r"integral|equations?|inequalit(?:y|ies)|probability|theorem|lemma|convert\s+\d|"
+               r"prove\s+that\s+(?:the\s+)?(?:\w+\s+){0,4}(?:irrational|rational|prime|divisible|integers?|triangle|"
+               r"angles?|sum|equal|even|odd|infinite|continuous|converges?|\d)|"
+               r"(?:write|give|show)\s+(?:me\s+)?(?:out\s+)?(?:the\s+)?(?:full\s+)?(?:step-by-step\s+)?"
+               r"(?:solutions?|workings?)\s+(?:to|for|of)\b|"
                r"find\s+(?:the\s+)?(?:area|value|volume|perimeter|sum|product|dimensions|probability|number|"
                r"roots?|limit|slope|mean|median|length|speed|distance|angle|x|y)|what\s+is\s+\d|how\s+many|"
                r"how\s+much|how\s+long\s+will|how\s+far|when\s+will|what\s+time\s+will|math\s+problem|word\s+problem)\b"
-               r"|\d\s*[-+*/×÷^]\s*\d|\b[a-z]\^\d|\bsqrt\b|=\s*-?\d|\d\s*[a-z]\s*[-+=]")
-_MATH_STRONG_EN = _rx(r"\b(?:solve|calculate|compute|simplify|differentiate|derivative|integral|equation|prove|"
-                      r"find\s+the)\b|\d\s*[-+*/×÷^=]\s*\d|\b[a-z]\^\d|=\s*-?\d")
-_TRANSLATE_EN = _rx(r"\b(?:translate|translation|translating)\b|\binto\s+(?:english|chinese|french|german|spanish|"
+               r"|\d\s*[+*/×÷^]\s*\d|\d\s+-\s+\d|\b[a-z]\^\d|\bsqrt\b|[\d)]\s*=\s*-?\d|\b[a-z]\s+=\s+-?\d|\d[a-z]\s*[-+=]\s*\d")
+_MATH_STRONG_EN = _rx(r"\b(?:solve|calculate|compute|simplify|differentiate|derivative|integral|equation|"
+                      r"find\s+the)\b|\d\s*[+*/×÷^=]\s*\d|\d\s+-\s+\d|\b[a-z]\^\d|[\d)]\s*=\s*-?\d|\b[a-z]\s+=\s+-?\d")
+_TRANSLATE_EN = _rx(r"(?<!no need to )(?<!don't )(?<!do not )\btranslat(?:e|ing)\b(?!\s+(?:is|was|are|were)\b)|"
+                    r"\btranslations?\s+(?:of|into|to|from)\s+(?!translation)|"
+                    r"^\s*translation\s*[:：](?!\s*(?:none|no\b|not\b|n/a|无需|不需要|不用))|\binto\s+(?:english|chinese|french|german|spanish|"
                     r"japanese|korean|russian|italian|portuguese|arabic)\s*:")
 _TEXT_OBJ_EN = (r"(?:this|these|that|my|our|the\s+following|the\s+above|the\s+below|the\s+text|the\s+paragraph|"
                 r"the\s+sentence|the\s+essay|it\b)")
@@ -162,14 +188,16 @@ _FORM_ZH = (r"文章|作文|小说|故事|散文|随笔|论文|报告|演讲稿|
             r"检讨书|承诺书|日记|周记|游记|传记|自传|回忆录|综述|教案|教学设计|说明书|指南|攻略|教程|章节|第[一二三四五六七八九十\d]+章|"
             r"章|开头|结尾|续集|剧情|台词|歌词|童话|寓言|绘本|笔记|文案|制度|文件|简介|介绍|描写|描述|分析|"
             r"议论文|记叙文|说明文|应用文|公文|通知|倡议|宣传稿|广告文案|软文|推文|帖子|博客|专栏|访谈|采访稿|"
-            r"主持词|串词|颁奖词|简历|个人陈述|文书|读书报告|述职报告|调研报告|可行性报告|商业计划书|内容")
+            r"主持词|串词|颁奖词|简历|个人陈述|文书|读书报告|述职报告|调研报告|可行性报告|商业计划书|内容|课件|教学方案|"
+            r"说课稿|讲义|导游词|口播|材料|征文|范文|稿")
 _SHORT_ZH = (r"一句话|一句|两句|几句|标题|题目|口号|广告语|标语|名字|名称|昵称|签名|祝福语|对联|春联|朋友圈|微博|"
              r"评语|回复|回答|短信|留言|弹幕|标签|关键词|成语|谜语|笑话|歌名|书名|网名|slogan")
 _LIST_ZH = r"大纲|提纲|目录|思路|建议|点子|创意|选题|清单|列表|要点"
 _CODE_ZH = r"代码|(?<!小)程序|函数|脚本|接口|SQL|正则|公式|页面|组件|插件|bug|Bug|BUG"
 _TECH_ZH = _rx(r"python|java|javascript|c\+\+|c语言|sql|html|css|excel|vba|matlab|linux|shell|编程|代码|前端|后端|"
                r"小程序|数据库|爬虫|单例|递归|数组|链表|正则", re.IGNORECASE)
-_REQUEST_ZH = _rx(r"(?<!怎么)(?<!如何)(?<!怎样)(?<!应该)(?<!该怎么)(?P<verb>撰写|编写|写|创作|起草|草拟|拟写|拟|续写|"
+_REQUEST_ZH = _rx(r"(?<!怎么)(?<!如何)(?<!怎样)(?<!应该)(?<!该怎么)(?P<verb>撰写|编写|写|创作|起草|草拟|拟写|拟|续写|扩写|"
+                  r"(?:设计|制作|准备|整理)(?=一份|一篇|一套|一节|份)|"
                   r"改编|编|讲(?=一?个|一段|个)|生成|出(?=一篇|一份|一个|一首)|(?:要|来|需要|想要|给我)(?=一篇|一份|一首|一封|一部|"
                   r"篇|份|首))")
 _CODE_TASK_ZH = _rx(rf"(?:{_TECH_ZH.pattern}).{{0,12}}(?:写|实现|编)|(?:写|实现|编|用).{{0,12}}(?:代码|(?<!小)程序|函数|SQL|正则)|"
@@ -180,9 +208,12 @@ _SHORT_ADJ_ZH = re.compile(r"简短|简单的|短(?=诗|信|文案|句|消息|�
 _BRIEF_ZH = re.compile(r"简短|短一点|短一些|简单一点")
 _SHORT_ANY_ZH = _rx(_SHORT_ZH)
 _MATH_ZH = _rx(r"计算|求解|求(?:出|得)?(?:函数|方程|值|面积|体积|周长|概率|导数|极限|最[大小]值|解)|解方程|方程|不等式|"
-               r"等于(?:几|多少)|是多少|有多少|多少(?:个|元|米|千米|公里|小时|分钟|天|人|本|只|岁|度)|几(?:个|小时|天|岁|人)|"
-               r"面积|体积|周长|概率|证明|导数|积分|数学题|应用题|这道题|\d\s*[-+*/×÷^=]\s*\d|[a-z]\^\d")
-_TRANSLATE_ZH = _rx(r"翻译|译成|译为|翻成|译文|英译中|中译英|翻译成")
+               r"等于(?:几|多少)|是多少|有多少|多少(?:个|元|米|千米|公里|小时|分钟|天|人|本|只|岁|度)|几(?:个|小时|天|岁|人|只)|"
+               r"面积|体积|周长|概率|证明|导数|积分|数学题|应用题|这道题|\d\s*[+*/×÷^=]\s*\d|\d\s+-\s+\d|[a-z]\^\d")
+# how-many words that are maths only next to numbers: 有多少人读懂了《红楼梦》 is a topic, not a problem
+_MATH_WEAK_ZH = re.compile(r"^(?:等于(?:几|多少)|是多少|有多少|多少.|几.|证明|面积|体积|周长|概率)$")
+_TRANSLATE_ZH = _rx(r"(?<!无需)(?<!不用)(?<!不需要)(?<!不要)(?<!以“)(?<!以\")翻译(?![腔官家者员学史体的工作])|译成|译为|翻成|"
+                    r"英译中|中译英")
 _EDIT_ZH = _rx(r"润色|改写(?:一下|这|下面|以下)|修改(?:一下|这|下面|以下)|改正|纠正|病句|语病|改错|缩写|精简|压缩|"
                r"总结一下|概括|提炼|摘要一下|帮我看看|检查一下|校对|优化一下这")
 _QUESTION_ZH = _rx(r"什么|为什么|为何|怎么|怎样|如何|哪|吗|呢|多少|几[个本种点]|是否|能否|可以.*吗|推荐|\?|？")
@@ -263,9 +294,14 @@ def _request_object_en(text: str) -> _Object | None:
         if _SELF_QUESTION_EN.search(text[max(0, m.start() - 20):m.start() + len(m.group("lead") or "")]):
             continue
         window = text[m.end():m.end() + 90]
+        if verb in _TRANSFORM_VERBS_EN:
+            into = re.search(r"\b(?:into|as)\b", window[:70])
+            if into:
+                window = window[into.end():]
         found = _object_in_window_en(window)
         if found is None and verb in _WRITE_VERBS_EN and _UNNAMED_OBJECT_EN.match(window) \
-                and not _TECH.search(_UNNAMED_OBJECT_EN.match(window).group(0)):
+                and not _TECH.search(_UNNAMED_OBJECT_EN.match(window).group(0)) \
+                and _UNNAMED_OBJECT_EN.match(window).group("noun").lower() not in _NOT_WRITING_NOUNS:
             # "write a creepypasta": a writing verb whose object is outside the lexicon (and is not
             # software: "write an html page") asks for a piece of writing
             found = _Object("form", _UNNAMED_OBJECT_EN.match(window).group("noun").lower(), 0)
@@ -281,6 +317,8 @@ def _request_object_en(text: str) -> _Object | None:
 
 def _request_object_zh(text: str) -> _Object | None:
     for m in _REQUEST_ZH.finditer(text):
+        if _CONTINUE_ZH.match(text, m.start()):
+            return _Object("form", m.group("verb"), m.start())  # 续写 / 扩写: the text to continue is the object
         window = text[m.end():m.end() + 40]
         obj = _FIRST_OBJECT_ZH.search(window)
         measure = _MEASURE_ZH.match(window)
@@ -327,6 +365,16 @@ def classify_request(text: str, lang: str | None = None) -> Verdict:
     obj = _request_object_zh(text) if lang == "zh" else _request_object_en(text)
     if lang == "zh" and obj is None:
         obj = _request_object_en(text)  # Chinese logs hold English requests too
+    if obj is None and lang == "zh" and _CONTINUE_ZH.search(text[:12]):
+        obj = _Object("form", _CONTINUE_ZH.search(text).group(0), _CONTINUE_ZH.search(text).start())
+    if obj is None and lang != "zh" and _HEADLINE_EN.match(text):
+        obj = _Object("form", _HEADLINE_EN.match(text).group("form").lower(), 0)
+    if lang == "zh":
+        ideas = _IDEAS_ZH.search(text)
+        if ideas:
+            return Verdict(False, "list_or_outline", ideas.group(0))  # 给我几个写小说的点子
+        if re.search(r"[?？]\s*$", text) and _QUESTION_ZH.search(text) and not _ASK_ZH.search(text):
+            return Verdict(False, "question", _QUESTION_ZH.search(text).group(0))  # 写作文有什么技巧？
     # disqualifying tasks, by position: only those stated before the writing request count
     if lang == "zh":
         tasks = [("code", _CODE_TASK_ZH),
@@ -337,11 +385,15 @@ def classify_request(text: str, lang: str | None = None) -> Verdict:
                  ("edit_or_summarize", _EDIT_EN)]
     task = _first(tasks, text)
     if task and task[1] == "code" and lang != "zh" and not (_TECH.search(text) or re.search(
-            r"implement|debug|refactor|compile|\bcode\b|function|regex|query|algorithm", task[2], re.I)):
+            r"debug|refactor|compile|\bcode\b|function|regex|query|algorithm", task[2], re.I)):
         task = None  # "create an app" without any programming word is not a coding task
-    if task and task[1] == "math" and lang != "zh" and not _MATH_STRONG_EN.search(text) \
-            and len(re.findall(r"\d+(?:\.\d+)?", text)) < 2:
+    unlengthed = text.replace(req.phrase, " ") if req is not None else text
+    numbers = len(re.findall(r"\d+(?:\.\d+)?", unlengthed))
+    if task and task[1] == "math" and lang != "zh" and not _MATH_STRONG_EN.search(text) and numbers < 2:
         task = None  # "how many" / "how much" with no numbers: a question, not a maths problem
+    if task and task[1] == "math" and lang == "zh" and _MATH_WEAK_ZH.match(task[2]) and numbers < 2 \
+            and not re.search(r"计算|求解|解方程|方程|\d\s*[+*/×÷^=]\s*\d|[a-z]\^\d", text):
+        task = None  # 有多少 / 几个 / 证明 in a writing request, with no numbers to compute with
 
     # where the writing request starts: a request verb with a written form as its object; else an
     # explicit length that is long by itself, or long enough next to a named form ("Hong Kong travel

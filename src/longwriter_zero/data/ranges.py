@@ -36,11 +36,11 @@ from typing import Literal, Sequence
 MAX_LENGTH = 12000
 MAX_WIDTH = 3000
 STEP = 100
-WORDS_PER_PAGE = 500
+PER_PAGE = {"en": 500, "zh": 800}          # single-spaced page: ~500 English words, ~800 Chinese characters
 PARAGRAPH_WORDS = (100, 150)
 SENTENCE_WORDS = (15, 25)
 WORDS_PER_TOKEN = 0.75
-SPOKEN_PER_MINUTE = {"en": (130, 150), "zh": (200, 250)}
+SPOKEN_PER_MINUTE = {"en": 150, "zh": 250}  # speaking rate: English words / Chinese characters a minute
 
 Kind = Literal["about", "at_least", "at_most", "between"]
 
@@ -52,6 +52,7 @@ class LengthRequirement:
     high: float     # equal to ``low`` unless the request (or its unit) gives a span
     unit: str       # "words", "chars", "pages", "paragraphs", "sentences", "tokens", "minutes"
     phrase: str     # the matched text
+    how: str = "stated"   # "stated", or "N parts x PHRASE" when the total is made of parts
 
     @property
     def stated(self) -> float:
@@ -142,6 +143,8 @@ def _number(token: str) -> float | None:
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s?(k|千|万)?", token)
     if m:
         return float(m.group(1)) * {"k": 1000, "千": 1000, "万": 10000, None: 1}[m.group(2)]
+    if re.match(r"(?:a|an)[\s-]+(?!hundred|thousand)\w", token):
+        token = re.sub(r"^(?:a|an)[\s-]+", "", token)  # "a two thousand word history": the article is no number
     value = parse_chinese_number(token) if re.search(f"[{_CN_CHARS}]", token) else parse_english_number(token)
     return None if value is None else float(value)
 
@@ -149,18 +152,59 @@ def _number(token: str) -> float | None:
 # ----------------------------------------------------------------------------- explicit targets
 
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_NUM = rf"(?:(?<![A-Za-z0-9.,])(?:{_DIGITS})\s?(?:k\b|千|万)?|\b{_EN_NUMBER}\b|[{_CN_CHARS}]+)"
-_UNIT = (r"(?P<unit>(?:words?|wds|pages?|paragraphs?|paras|sentences?|tokens?)\b(?!-)|"
+# vague amounts (几万字, 数千字, a few thousand words) and ordinals (第2页) are not lengths
+_CN_NUM = rf"(?<![几数上好第])(?<!十几)[{_CN_CHARS}]+"
+_EN_NUM = rf"(?<!few\s)(?<!several\s)(?<!many\s)\b(?:(?:a|an)\s+(?=(?:hundred|thousand)\b))?{_EN_NUMBER}\b"
+_NUM = rf"(?:(?<![A-Za-z0-9.,第])(?:{_DIGITS})\s?(?:k\b|千|万)?|{_EN_NUM}|{_CN_NUM})"
+_UNIT = (r"(?P<unit>(?:words?(?!\s*count)|wds|pages?|paragraphs?|paras|sentences?|tokens?)\b(?!-)|"
          r"个?汉?字|个?单词|词|页|段(?:落|话)|(?<!一)段|句话?|个?token)")
 _SPAN_SEP = r"\s?(?:-|–|—|~|～|to|至|到)\s?"
 
 _QUANTITY = re.compile(
     rf"(?P<a>{_NUM})(?:{_SPAN_SEP}(?P<b>{_NUM}))?\s?(?P<plus>\+)?[\s-]?{_UNIT}", re.IGNORECASE)
 _BETWEEN = re.compile(rf"between\s+(?P<a>{_NUM})\s+and\s+(?P<b>{_NUM})\s?{_UNIT}", re.IGNORECASE)
+# a labelled length without (or with) its unit: "word count of 2000-2500", "Word count: 1200",
+# "with a word count requirement of 3000", "字数1400左右", "字数要求：2000左右", "Length: 1500 words"
+_LABEL = re.compile(
+    rf"(?:word[\s-]*count|length|字数|篇幅|总字数)(?:\s*(?:requirement|limit|target|要求|限制|需要|应|须|必须|控制|约|大约|"
+    rf"为|是|在|of|is|should\s+be|must\s+be|:|：|,|，|\(|（|=))*"
+    rf"(?P<rel>\s*(?:no\s+less\s+than|not\s+less\s+than|no\s+more\s+than|not\s+more\s+than|at\s+least|at\s+most|"
+    rf"up\s+to|over|under|about|around|approximately|roughly|~|不少于|不低于|不超过|不多于|至少|最多|约|大约|左右)?)\s*"
+    rf"(?P<a>{_NUM})(?:{_SPAN_SEP}(?P<b>{_NUM}))?\s?{_UNIT}?", re.IGNORECASE)
 _MINUTES = re.compile(
-    rf"(?P<a>{_NUM})(?:{_SPAN_SEP}(?P<b>{_NUM}))?[\s-]?(?:minutes?|mins?|分钟)", re.IGNORECASE)
-_SPOKEN = re.compile(r"speech|talk|presentation|video|script|podcast|monologue|sermon|toast|address|vlog|"
-                     r"演讲|讲话|致辞|发言|视频|脚本|稿", re.IGNORECASE)
+    rf"(?P<a>{_NUM})(?:{_SPAN_SEP}(?P<b>{_NUM}))?[\s-]?(?P<unit>minutes?|mins?|分钟|seconds?|secs?|秒钟?)(?![A-Za-z])",
+    re.IGNORECASE)
+_SPOKEN = re.compile(r"speech|talk|presentation|video|script|podcast|monologue|sermon|toast|address|vlog|keynote|"
+                     r"voice-?over|radio|spot|\bad\b|commercial|pitch|broadcast|announcement|口播|演讲|讲话|致辞|"
+                     r"发言|视频|脚本|稿|广播|播客|剧本|短片|微电影|配音|解说|自我介绍|朗读|朗诵|self-introduction", re.IGNORECASE)
+# "each", "apiece", "per entry", 每篇, 各: the stated length is one part's; the total is count x length
+_EACH_AFTER = re.compile(r"^\s*(?:each|apiece|a\s+piece|per\s+(?:\w+)|for\s+each(?:\s+\w+)?|in\s+each)\b", re.I)
+_EACH_BEFORE = re.compile(r"(?:\beach(?:\s+(?:\w+))?(?:\s+(?:of|being|is|should\s+be|with))?(?:\s+(?:about|around|"
+                          r"approximately|roughly|at\s+least|up\s+to|~))?|\bevery\s+\w+(?:\s+(?:of|is))?|"
+                          r"每(?:一)?(?:个)?(?:篇|封|段|条|首|章|节|部分|集|幕|份|则|个|天|课|讲|期|回|位|人)"
+                          r"(?:大约|大概|约|写|各|都|字数|控制在|在|不少于|不超过)*|各(?:写|约|自)?)\s*$", re.I)
+_COUNT_WORD = r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty"
+_COUNT_EN = re.compile(rf"\b(?P<n>\d{{1,2}}|{_COUNT_WORD})(?:[\s-]+part)?(?:\s+[\w'-]+){{0,3}}?\s+"
+                       r"(?P<noun>[a-z]+(?:s|ies|es)|parts?|acts|chapters|entries|stories|diaries|pieces)\b", re.I)
+_COUNT_EN_PART = re.compile(rf"\b(?P<n>\d{{1,2}}|{_COUNT_WORD})-part\b", re.I)
+_COUNT_ZH = re.compile(rf"(?P<n>\d{{1,2}}|[{_CN_CHARS}]{{1,3}})\s?个?(?P<noun>篇|封|段|条|首|章|节|部分|集|幕|份|则|天|课|讲|期|回)")
+_ADJ_EACH_EN = re.compile(rf"\b(?P<n>\d{{1,2}}|{_COUNT_WORD})\s+$", re.I)   # "four 400-word scenes"
+_TOTAL = re.compile(r"^\s*(?:\w+\s+)?(?:in\s+all|in\s+total|total|altogether|overall|combined)\b|"
+                    r"(?:\bin\s+total|\bin\s+all|\btotal(?:ling|ing)?(?:\s+of)?|\baltogether|\boverall|总字数|总共|共计|合计|"
+                    r"总计|全文|一共|总长)\W{0,3}(?:\w+\W+){0,2}$", re.I)
+_QUOTED = re.compile(r"“[^”]{12,}”|\"[^\"\n]{12,}\"|「[^」]{12,}」|『[^』]{12,}』|《[^》]*》|'[^'\n]{30,}'")
+# a line that asks for something (not pasted material): a request verb in the imperative, or a length label
+_CUE = re.compile(
+    r"(?:^|[.!?:;,(\"]\s*|\b(?:please|pls|kindly|just|now|then|and|also|can\s+you|could\s+you|would\s+you|will\s+you|"
+    r"help\s+me(?:\s+to)?|i\s+want\s+you\s+to|i\s+need\s+you\s+to|i'?d\s+like\s+you\s+to|you\s+to|let's|i|we)\s+)"
+    r"(?:write|compose|draft|create|prepare|produce|generate|craft|make|give\s+me|turn|expand|rewrite|continue|"
+    r"develop|tell\s+me|need|want|would\s+like|'d\s+like|am\s+looking\s+for|'m\s+looking\s+for)\b|"
+    r"\b(?:word[\s-]*count|length|words?\s*:|in\s+total|in\s+all|should\s+be|must\s+be|keep\s+it|no\s+more\s+than|"
+    r"at\s+least|at\s+most|maximum|minimum)\b|"
+    r"请|(?<![曾])写(?![过了的着])|撰写|创作|编写|要求|字数|篇幅|需要|帮我|给我|来一?篇|我要|只要|控制在|总字数|长度|扩写|改写|"
+    r"续写|不少于|不超过|以内|左右", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^。！？!?\n]+|[。！？!?\n]")
+
 
 _ARTICLE = r"\s*(?:the\s+|a\s+|an\s+)?$"
 # (pattern on the text before the number, kind); negated comparisons are tried first
@@ -198,9 +242,10 @@ def _unit_name(raw: str) -> str:
 
 
 def _per_unit(unit: str, lang: str) -> tuple[float, float]:
-    return {"words": (1, 1), "chars": (1, 1), "pages": (WORDS_PER_PAGE, WORDS_PER_PAGE),
+    return {"words": (1, 1), "chars": (1, 1), "pages": (PER_PAGE[lang], PER_PAGE[lang]),
             "paragraphs": PARAGRAPH_WORDS, "sentences": SENTENCE_WORDS,
-            "tokens": (WORDS_PER_TOKEN, WORDS_PER_TOKEN), "minutes": SPOKEN_PER_MINUTE[lang]}[unit]
+            "tokens": (WORDS_PER_TOKEN, WORDS_PER_TOKEN),
+            "minutes": (SPOKEN_PER_MINUTE[lang], SPOKEN_PER_MINUTE[lang])}[unit]
 
 
 def _relation(text: str, start: int, end: int) -> Kind:
@@ -214,8 +259,111 @@ def _relation(text: str, start: int, end: int) -> Kind:
     return "about"
 
 
-def _candidates(prompt: str, lang: str) -> list[tuple[int, int, LengthRequirement]]:
-    found = []
+
+def _material_spans(prompt: str) -> list[tuple[int, int]]:
+    """Where quoted or pasted reference material lies: quotations (of 12+ characters; 《titles》), and in a
+    request of several lines, the lines that ask for nothing when another line does."""
+    spans = [(m.start(), m.end()) for m in _QUOTED.finditer(prompt)]
+    lines = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\n]+", prompt) if m.group(0).strip()]
+    if len(lines) > 1:
+        def masked(a: int, b: int, text: str) -> str:
+            out = list(text)
+            for s, e in spans:
+                for i in range(max(s, a), min(e, b)):
+                    out[i - a] = " "
+            return "".join(out)
+        cues = [bool(_CUE.search(masked(a, b, t))) for a, b, t in lines]
+        if any(cues):
+            spans += [(a, b) for (a, b, _), cue in zip(lines, cues) if not cue]
+    return spans
+
+
+def _in(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def _sentence_bounds(prompt: str, start: int, end: int) -> tuple[int, int]:
+    lo = max(prompt.rfind(ch, 0, start) for ch in "。！？!?\n") + 1
+    his = [i for i in (prompt.find(ch, end) for ch in "。！？!?\n") if i >= 0]
+    return lo, (min(his) if his else len(prompt))
+
+
+def _count_of_parts(prompt: str, start: int, end: int, lang: str) -> int | None:
+    """The number of parts when the length at [start, end) is one part's ("five entries ... each of about
+    400 words", "每篇1000字", "两部分各写1000字", "four 400-word scenes"); None when it is the whole."""
+    s0, s1 = _sentence_bounds(prompt, start, end)
+    # the clause around the length, extended to the previous sentence for "共四篇，每篇..." / "Write X. Each ..."
+    before, after = prompt[max(s0, start - 60):start], prompt[end:min(s1, end + 30)]
+    each_before = _EACH_BEFORE.search(before)
+    each = each_before or _EACH_AFTER.match(after)
+    if not each:
+        m = _ADJ_EACH_EN.search(before)
+        if m and "-" in prompt[start:end] and re.match(r"[\s-]*(?:[a-z]+\s+){0,2}[a-z]+s\b", after, re.I):
+            value = _number(m.group("n"))
+            return int(value) if value and 2 <= value <= 100 else None
+        return None
+    scope = prompt[max(0, s0 - 80 if each_before and re.match(r"\s*(?:每|各)", each_before.group(0)) else s0):start]
+    if each_before:
+        scope = scope[:len(scope) - len(each_before.group(0))] if scope.endswith(each_before.group(0)) else scope
+    pattern = _COUNT_ZH if lang == "zh" or re.search(r"[\u4e00-\u9fff]", scope[-20:]) else _COUNT_EN
+    counts = [m for m in pattern.finditer(scope) if _number(m.group("n")) is not None]
+    if lang != "zh":
+        counts += list(_COUNT_EN_PART.finditer(scope))
+        counts.sort(key=lambda m: m.start())
+    if lang == "zh" and each_before:
+        measure = re.search(r"(篇|封|段|条|首|章|节|部分|集|幕|份|则|天|课|讲|期|回)", each_before.group(0))
+        same = [m for m in counts if measure and m.groupdict().get("noun") == measure.group(1)]
+        counts = same or counts
+    for m in (reversed(counts) if pattern is _COUNT_ZH else counts):
+        value = _number(m.group("n"))
+        if value is not None and 2 <= value <= 100:
+            return int(value)
+    return None
+
+
+def _candidates(prompt: str, lang: str) -> list[tuple[tuple, LengthRequirement]]:
+    """Every stated length with its sort key (material last, stated totals first, best unit, first stated)."""
+    material = _material_spans(prompt)
+    found: list[tuple[tuple, LengthRequirement]] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, unit: str, kind: Kind, low: float, high: float, phrase: str, per_part: bool = True):
+        if any(a < end and start < b for a, b in taken):
+            return
+        taken.append((start, end))
+        parts, total = None, False
+        if per_part:
+            parts = _count_of_parts(prompt, start, end, lang)
+            total = bool(_TOTAL.search(prompt[max(0, start - 25):start]) or
+                         _TOTAL.match(prompt[end:end + 25]))
+        source = "stated"
+        if parts and not total:
+            low, high, source = low * parts, high * parts, f"{parts} parts x {phrase}"
+        req = LengthRequirement(kind, low, high, unit, phrase, source)
+        key = (_in(material, start), 0 if total else 1, _UNIT_PRIORITY[unit], start)
+        found.append((key, req))
+
+    for m in _LABEL.finditer(prompt):
+        a = _number(m.group("a"))
+        b = _number(m.group("b")) if m.group("b") else None
+        if a is None or a <= 0 or (m.group("b") and b is None):
+            continue
+        raw_unit = m.group("unit")
+        unit = _unit_name(raw_unit) if raw_unit else ("chars" if lang == "zh" else "words")
+        if unit not in ("words", "chars") or (not raw_unit and a < 50):
+            continue
+        if b is not None:
+            kind: Kind = "between"
+        else:
+            rel = (m.group("rel") or "").strip().lower()
+            kind = _relation(prompt, m.start("a"), m.end())
+            if rel:
+                for pattern, k in _BEFORE:
+                    if pattern.search(rel):
+                        kind = k
+                        break
+        lo, hi = (min(a, b), max(a, b)) if b is not None else (a, a)
+        add(m.start("a"), m.end(), unit, kind, lo, hi, m.group(0).strip())
     for pattern in (_BETWEEN, _QUANTITY):
         for m in pattern.finditer(prompt):
             a = _number(m.group("a"))
@@ -227,38 +375,47 @@ def _candidates(prompt: str, lang: str) -> list[tuple[int, int, LengthRequiremen
                 continue  # 十字路口, 一个字: a numeral inside a word, not a length
             lo_per, hi_per = _per_unit(unit, lang)
             if b is not None:
-                kind: Kind = "between"
+                kind = "between"
                 low, high = min(a, b) * lo_per, max(a, b) * hi_per
             else:
                 kind = "at_least" if m.group("plus") else _relation(prompt, m.start(), m.end())
                 low, high = a * lo_per, a * hi_per
                 if lo_per != hi_per and kind == "about":
                     kind = "between"  # paragraphs, sentences: a span of their own
-            found.append((m.start(), _UNIT_PRIORITY[unit], LengthRequirement(kind, low, high, unit, m.group(0))))
+            add(m.start(), m.end(), unit, kind, low, high, m.group(0))
     for m in _MINUTES.finditer(prompt):
-        window = prompt[max(0, m.start() - 40):m.end() + 40]
+        s0, s1 = _sentence_bounds(prompt, m.start(), m.end())
+        window = prompt[max(0, min(s0, m.start() - 40)):max(s1, m.end() + 40)]
         a = _number(m.group("a"))
         b = _number(m.group("b")) if m.group("b") else a
-        if a is None or b is None or a <= 0 or not _SPOKEN.search(window):
-            continue
-        lo_per, hi_per = _per_unit("minutes", lang)
+        if a is None or b is None or a <= 0 or not _SPOKEN.search(window) or \
+                m.group("a").strip().lower() in ("a", "an"):
+            continue  # "a second language", "a minute ago": no length
+        seconds = m.group("unit").lower().startswith(("s", "秒"))
+        rate = SPOKEN_PER_MINUTE[lang] / (60 if seconds else 1)
         kind = _relation(prompt, m.start(), m.end())
-        kind = "between" if kind == "about" else kind
-        found.append((m.start(), _UNIT_PRIORITY["minutes"],
-                      LengthRequirement(kind, min(a, b) * lo_per, max(a, b) * hi_per, "minutes", m.group(0))))
+        if m.group("b"):
+            kind = "between"
+        add(m.start(), m.end(), "minutes", kind, min(a, b) * rate, max(a, b) * rate, m.group(0))
     return found
 
 
 def parse_length_requirement(prompt: str, lang: str | None = None) -> LengthRequirement | None:
-    """The explicit length the request asks for, in words / CJK characters, or None."""
+    """The explicit length the request asks for, in words / CJK characters, or None.
+
+    Lengths inside quoted or pasted material count only when the request states none of its own;
+    a stated total ("over 6000 words in all", 总字数) beats the parts; word and character counts
+    beat converted units (pages, minutes, paragraphs, sentences, tokens); then the first stated wins.
+    """
     from longwriter_zero.prompts import detect_language
 
     lang = lang or detect_language(prompt)
     found = _candidates(prompt, lang)
+    found = [item for item in found if not item[0][0]]  # pasted/quoted material never sets the length
     if not found:
         return None
-    found.sort(key=lambda item: (item[1], item[0]))  # best unit, then first stated
-    return found[0][2]
+    found.sort(key=lambda item: item[0])
+    return found[0][1]
 
 
 # ----------------------------------------------------------------------------- rules
