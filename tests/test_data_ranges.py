@@ -180,3 +180,62 @@ def test_cli_ranges(tmp_path):
         ("a", [1800, 2200], "explicit"), ("b", [100, 300], "prior"), ("c", [0, 0], "explicit")]
     src.write_text('{"prompt": ""}\n')
     assert main(["data", "ranges", "--input", str(src), "--output", str(out)]) == 2
+
+
+# ---- lengths as people state them (each range worked out by hand from the paper's rules)
+@pytest.mark.parametrize("text, expected", [
+    # "a word count": not "a word" = 1 word
+    ("I need an essay on urban heat islands with a word count of 2000-2500 words.", (2000, 2500)),
+    ("Write a report on bees with a word count no less than 8,000.", (8000, 8800)),          # at least: [N, 1.1N]
+    ("Write an article on bicycles, with a word count requirement of 3000 words.", (2700, 3300)),
+    ("Word count: 1200. Topic: procrastination. Format: blog post.", (1100, 1300)),          # 1080 -> 1100, 1320 -> 1300
+    # a number followed by 左右 after a label
+    ("写一篇关于垃圾分类的倡议书，字数1400左右。", (1300, 1500)),                              # 1260 -> 1300, 1540 -> 1500
+    ("请写一篇企业年会致辞，字数要求：2000左右。", (1800, 2200)),
+    # totals made of parts
+    ("Write five blog entries about living on a houseboat, each of about 400 words.", (1800, 2200)),   # 5 x 400
+    ("Write 20 customer reviews for a coffee grinder, each 30–80 words.", (600, 1600)),                # 20 x 30..80
+    ("Write a report in three sections of ~2000 words each, over 6000 words in all.", (6000, 6600)),   # the total
+    ("写一篇读书报告，分两部分，两部分各写1000字。", (1800, 2200)),                                     # 2 x 1000
+    ("写20条商品好评，每条30-80字。", (600, 1600)),
+    ("Write four 400-word scenes from a romantic comedy.", (1400, 1800)),                              # 1440 -> 1400, 1760 -> 1800
+    ("写一个系列故事，共四篇，每篇1000字左右。", (3600, 4400)),
+    # durations at 150 English words / 250 Chinese characters a minute
+    ("Write a speech for my sister's wedding that is about 5 minutes long.", (700, 800)),   # 750: 675 -> 700, 825 -> 800
+    ("写一段90秒的口播文案，介绍新款电动牙刷。", (300, 400)),                                  # 375: 337.5 -> 300, 412.5 -> 400
+    ("Write a script for a 25-second video ad.", (0, 100)),                                 # 62.5: 56 -> 100, 69 -> 100; lowered to hold 62.5
+    ("写一个3-5分钟的口播稿，主题是保护视力。", (700, 1300)),                                  # 750..1250 -> [700, 1300]
+    ("Write a speech of 3-5 minutes for a graduation party.", (400, 800)),                  # 450..750 -> [400, 800]
+    # pages: 500 English words, 800 Chinese characters
+    ("Write a short story, 2-3 pages, about a lighthouse.", (1000, 1500)),
+    ("写一篇两页纸的申请书。", (1400, 1800)),                                                  # 1600: 1440 -> 1400, 1760 -> 1800
+    ("Write a one page essay on why I want to study medicine.", (400, 600)),                # "a one page" is one page
+    ("Write a two thousand word history of the Silk Road.", (1800, 2200)),
+    # numbers in pasted or quoted material do not count
+    ("以下是一个故事：从前有个书生，一页一页地抄书，抄了几万字。\n请根据这个故事，写一篇三千字的小说。", (2700, 3300)),
+    ("我的初稿（只有300字，太短了）：远程办公改变了生活。\n请把它扩写成2000字的文章。", (1800, 2200)),
+    ('Write a 1000-word story that begins: "The letter was four pages long, and the last page was blank."',
+     (900, 1100)),
+    ("Meeting notes: 23 people; see page 2 of the plan; budget 3 pages long.\nWrite a 700-word press release.",
+     (600, 800)),                                                                           # 630 -> 600, 770 -> 800
+])
+def test_stated_lengths_people_write(text, expected):
+    pred = predict_ranges([text])[0]
+    assert (pred.source, pred.range) == ("explicit", expected), pred.detail
+
+
+@pytest.mark.parametrize("text", [
+    "以下是我奶奶讲的故事：书生一页一页地抄书，抄了几万字。\n请根据这个故事写一篇小说。",   # 几万字 / 一页 in the story
+    "Excerpt:\nHer brother once wrote her a letter of four thousand words.\nContinue the story.",
+    "Write a persuasive speech about why students should learn a second language.",     # "a second" is no duration
+    "Write a detailed lesson plan for a 45-minute Year 7 class on the water cycle.",      # a lesson, not spoken text
+])
+def test_material_and_non_lengths_are_ignored(text):
+    assert parse_length_requirement(text) is None
+
+
+def test_range_detail_says_why():
+    preds = predict_ranges(["写一篇读书报告，两部分各写1000字。", "about 5 minutes long speech", "Write a 2-3 page essay."])
+    assert [p.detail for p in preds] == ['about 2000 chars from "1000字" (2 parts)',
+                                         'about 750 words from "5 minutes" (150 a minute spoken)',
+                                         'between 1000-1500 words from "2-3 page" (500 a page)']

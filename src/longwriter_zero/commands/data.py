@@ -75,7 +75,10 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--languages", default="en,zh", help="languages to keep (default: en,zh)")
     p.add_argument("--near-dup-threshold", type=float, default=0.8,
                    help="MinHash Jaccard at or above which a request is a near duplicate (default 0.8)")
-    p.add_argument("--no-near-dup", action="store_true", help="remove exact duplicates only")
+    p.add_argument("--no-near-dup", action="store_true", help="remove exact duplicates (and number variants) only")
+    p.add_argument("--keep-number-variants", action="store_true",
+                   help="keep requests that differ from an earlier one only in their numbers (e.g. the stated "
+                        "length); by default they are dropped and counted as 'number_variant'")
 
 
 def _judge_args(p: argparse.ArgumentParser) -> None:
@@ -129,7 +132,8 @@ def _filtered(args, client):
     rejected = [] if args.rejected else None
     # one stream over all inputs, so duplicates are found across files
     kept, summary = filter_requests(requests(), backend=args.backend, client=client, languages=languages,
-                                    near_dup_threshold=threshold, rejected=rejected)
+                                    near_dup_threshold=threshold, rejected=rejected,
+                                    keep_number_variants=args.keep_number_variants)
     return kept, summary, rejected
 
 
@@ -162,7 +166,7 @@ def _ranged(rows: list[dict], backend: str, client) -> tuple[list[dict], Counter
             counts["unfulfillable [0, 0]"] += 1
         if backend == "llm" and pred.source == "prior":
             counts["judge unreadable, prior used"] += 1
-        out.append({**row, "range": list(pred.range), "range_source": pred.source})
+        out.append({**row, "range": list(pred.range), "range_source": pred.source, "range_detail": pred.detail})
     return out, counts
 
 

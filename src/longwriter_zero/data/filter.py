@@ -9,13 +9,20 @@ high-quality, extended written output"; its filter prompt is unreleased. Two bac
   poem ...; 文章, 作文, 小说, 报告, 演讲稿 ...), or a form named with an explicit length of at
   least 150 words, or any request with an explicit length of at least 300 words -- and nothing
   disqualifying comes first. Dropped, with the reason (``DROP_REASONS``):
-  jailbreak attempts (always, whatever they ask for); code and maths (code in the request, or
-  a coding or maths task stated before any writing request); translation; editing or
-  summarising given text; micro forms (titles, slogans, tweets, haiku, short replies, names);
+  jailbreak attempts addressed to the assistant (always, whatever they ask for; "解除限制性条款" in a
+  pasted contract is no jailbreak); code and maths (code in the request, or a coding or maths task
+  stated before any writing request; a digit range such as "3000-5000字" is no arithmetic, and
+  有多少 / 几个 / "how much" / "prove" count only next to numbers or mathematical objects); translation
+  (the task, not the word: "Translation: none needed", 翻译腔, a story about a translator are writing);
+  editing or summarising given text; extracting facts from it or classifying it; micro forms (titles, slogans, tweets, haiku, short replies, names);
   lists of ideas or tips and outlines; explicit lengths under 100 words (150 characters in
   Chinese); questions, chit-chat and role-play chat; languages other than English/Chinese.
   A form word only counts as the request's object when it is the first form-like noun after
   the request verb: "write a title for my essay" asks for a title, not an essay.
+  Transforming verbs take the form after "into"/"as" as their object ("turn these notes into an essay",
+  "implement my idea as a story"); 续写 / 扩写 need no object; a request may start by naming the piece
+  ("A short story please: ..."). Language is judged on the prose lines, so an English request with a
+  pasted table or menu stays English.
 - ``llm``: the project's own judge prompt (``JUDGE_SYSTEM``), JSON ``{"keep": bool, "reason": str}``
   through the cached ``JudgeClient``; unreadable replies are re-asked, then fall back to the rules.
 
@@ -31,8 +38,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
-DROP_REASONS = ("empty", "no_user_turn", "other_language", "duplicate", "near_duplicate", "jailbreak", "code",
-                "math", "translation", "edit_or_summarize", "short_target", "short_form", "list_or_outline",
+DROP_REASONS = ("empty", "no_user_turn", "other_language", "duplicate", "number_variant", "near_duplicate",
+                "jailbreak", "code",
+                "math", "translation", "edit_or_summarize", "extract_or_classify", "short_target", "short_form", "list_or_outline",
                 "question", "chat", "not_writing")
 MIN_WORDS = {"en": 100, "zh": 150}          # explicit targets below this are too short to keep
 FORM_WITH_LENGTH = 150                      # a named form plus this many words is a writing request
@@ -150,16 +158,16 @@ _JAILBREAK_PHRASES = _rx(
 
 _MATH_EN = _rx(r"\b(?:solve|calculate|compute|evaluate|simplify|factori[sz]e|differentiate|integrate|derivative|"
                r"integral|equations?|inequalit(?:y|ies)|probability|theorem|lemma|convert\s+\d|"
-               r"prove\s+that\s+(?:the\s+)?(?:\w+\s+){0,4}(?:irrational|rational|prime|divisible|integers?|triangle|"
+               r"prove\s+that\s+(?:the\s+)?(?:\w+\s+){0,6}(?:irrational|rational|prime|divisible|integers?|triangle|"
                r"angles?|sum|equal|even|odd|infinite|continuous|converges?|\d)|"
                r"(?:write|give|show)\s+(?:me\s+)?(?:out\s+)?(?:the\s+)?(?:full\s+)?(?:step-by-step\s+)?"
                r"(?:solutions?|workings?)\s+(?:to|for|of)\b|"
                r"find\s+(?:the\s+)?(?:area|value|volume|perimeter|sum|product|dimensions|probability|number|"
                r"roots?|limit|slope|mean|median|length|speed|distance|angle|x|y)|what\s+is\s+\d|how\s+many|"
                r"how\s+much|how\s+long\s+will|how\s+far|when\s+will|what\s+time\s+will|math\s+problem|word\s+problem)\b"
-               r"|\d\s*[+*/×÷^]\s*\d|\d\s+-\s+\d|\b[a-z]\^\d|\bsqrt\b|[\d)]\s*=\s*-?\d|\b[a-z]\s+=\s+-?\d|\d[a-z]\s*[-+=]\s*\d")
+               r"|\d\s*[+*/×÷^]\s*\d|(?<![\w.])\d+\s+-\s+\d+(?![\w.])|\b[a-z]\^\d|\bsqrt\b|[\d)]\s*=\s*-?\d|\b[a-z]\s+=\s+-?\d|\d[a-z]\s*[-+=]\s*\d")
 _MATH_STRONG_EN = _rx(r"\b(?:solve|calculate|compute|simplify|differentiate|derivative|integral|equation|"
-                      r"find\s+the)\b|\d\s*[+*/×÷^=]\s*\d|\d\s+-\s+\d|\b[a-z]\^\d|[\d)]\s*=\s*-?\d|\b[a-z]\s+=\s+-?\d")
+                      r"find\s+the)\b|\d\s*[+*/×÷^=]\s*\d|(?<![\w.])\d+\s+-\s+\d+(?![\w.])|\b[a-z]\^\d|[\d)]\s*=\s*-?\d|\b[a-z]\s+=\s+-?\d")
 _TRANSLATE_EN = _rx(r"(?<!no need to )(?<!don't )(?<!do not )\btranslat(?:e|ing)\b(?!\s+(?:is|was|are|were)\b)|"
                     r"\btranslations?\s+(?:of|into|to|from)\s+(?!translation)|"
                     r"^\s*translation\s*[:：](?!\s*(?:none|no\b|not\b|n/a|无需|不需要|不用))|\binto\s+(?:english|chinese|french|german|spanish|"
@@ -171,6 +179,13 @@ _EDIT_EN = _rx(r"\b(?:proof-?read|paraphrase|rephrase|reword|summari[sz]e|sum\s+
                r"(?:correct|fix|check|edit|revise|polish|rewrite|proofread|review)\s+" + _TEXT_OBJ_EN + r"|"
                r"improve\s+(?:the\s+|my\s+|this\s+)?(?:writing|wording|text|essay|paragraph|sentence|letter|email|"
                r"draft|resume|cv|style|flow)|tl;?dr|grammar\s+mistakes?)\b")
+# pulling facts out of given text, or sorting it: the answer is a list or a label, not writing
+_EXTRACT_EN = _rx(r"\b(?:extract|pull\s+out|classify|categori[sz]e|label\s+(?:each|every|the\s+following|these)|"
+                  r"(?:identify|find|list)\s+(?:all|every)\s+(?:the\s+)?(?:names|dates|numbers|entities|emails?|"
+                  r"email\s+addresses|keywords|items|people|places)|sentiment\s+of|is\s+(?:the\s+following|this)\s+"
+                  r"(?:\w+\s+)?(?:spam|positive|negative))\b")
+_EXTRACT_ZH = _rx(r"提取|抽取|找出(?:所有|全部|其中)?的?(?:人名|数字|日期|地名|关键词)|分类|归类|是好评还是差评|"
+                  r"判断(?:这|下面|以下|该)[^，。]{0,10}(?:是|属于)|情感倾向")
 _QUESTION_EN = _rx(r"^\s*(?:what|what's|whats|why|how|when|where|which|who|whom|whose|is|are|was|were|can|could|"
                    r"should|would|will|do|does|did|have|has|explain|define|describe|tell\s+me\s+(?:about|what|why|how)|"
                    r"recommend|suggest|compare|list|name)\b|\?\s*$")
@@ -209,7 +224,7 @@ _BRIEF_ZH = re.compile(r"简短|短一点|短一些|简单一点")
 _SHORT_ANY_ZH = _rx(_SHORT_ZH)
 _MATH_ZH = _rx(r"计算|求解|求(?:出|得)?(?:函数|方程|值|面积|体积|周长|概率|导数|极限|最[大小]值|解)|解方程|方程|不等式|"
                r"等于(?:几|多少)|是多少|有多少|多少(?:个|元|米|千米|公里|小时|分钟|天|人|本|只|岁|度)|几(?:个|小时|天|岁|人|只)|"
-               r"面积|体积|周长|概率|证明|导数|积分|数学题|应用题|这道题|\d\s*[+*/×÷^=]\s*\d|\d\s+-\s+\d|[a-z]\^\d")
+               r"面积|体积|周长|概率|证明|导数|积分|数学题|应用题|这道题|\d\s*[+*/×÷^=]\s*\d|(?<![\w.])\d+\s+-\s+\d+(?![\w.])|[a-z]\^\d")
 # how-many words that are maths only next to numbers: 有多少人读懂了《红楼梦》 is a topic, not a problem
 _MATH_WEAK_ZH = re.compile(r"^(?:等于(?:几|多少)|是多少|有多少|多少.|几.|证明|面积|体积|周长|概率)$")
 _TRANSLATE_ZH = _rx(r"(?<!无需)(?<!不用)(?<!不需要)(?<!不要)(?<!以“)(?<!以\")翻译(?![腔官家者员学史体的工作])|译成|译为|翻成|"
@@ -242,7 +257,10 @@ def language_tag(text: str, log_language: str | None = None) -> str:
     latin = sum(1 for ch in letters if ch.isascii())
     if latin / len(letters) < 0.8:
         return "other"
-    tokens = re.findall(r"[a-z']+", text.lower())
+    # English-ness from the prose lines: a pasted table or menu ("| Item | Price |", "Espresso 2.50") has few
+    # function words in any language
+    prose = [line for line in text.splitlines() if "|" not in line and len(re.findall(r"[a-z']+", line.lower())) >= 5]
+    tokens = re.findall(r"[a-z']+", ("\n".join(prose) if prose else text).lower())
     if len(tokens) >= 5 and sum(t in _EN_STOPWORDS for t in tokens) / len(tokens) < 0.08:
         return "other"
     return "en"
@@ -373,23 +391,23 @@ def classify_request(text: str, lang: str | None = None) -> Verdict:
         ideas = _IDEAS_ZH.search(text)
         if ideas:
             return Verdict(False, "list_or_outline", ideas.group(0))  # 给我几个写小说的点子
-        if re.search(r"[?？]\s*$", text) and _QUESTION_ZH.search(text) and not _ASK_ZH.search(text):
-            return Verdict(False, "question", _QUESTION_ZH.search(text).group(0))  # 写作文有什么技巧？
     # disqualifying tasks, by position: only those stated before the writing request count
     if lang == "zh":
         tasks = [("code", _CODE_TASK_ZH),
                  ("math", _MATH_ZH), ("translation", _TRANSLATE_ZH), ("edit_or_summarize", _EDIT_ZH),
+                 ("extract_or_classify", _EXTRACT_ZH),
                  ("code", _CODE_TASK_EN), ("math", _MATH_STRONG_EN), ("translation", _TRANSLATE_EN)]
     else:
         tasks = [("code", _CODE_TASK_EN), ("math", _MATH_EN), ("translation", _TRANSLATE_EN),
-                 ("edit_or_summarize", _EDIT_EN)]
+                 ("edit_or_summarize", _EDIT_EN), ("extract_or_classify", _EXTRACT_EN)]
     task = _first(tasks, text)
     if task and task[1] == "code" and lang != "zh" and not (_TECH.search(text) or re.search(
             r"debug|refactor|compile|\bcode\b|function|regex|query|algorithm", task[2], re.I)):
         task = None  # "create an app" without any programming word is not a coding task
     unlengthed = text.replace(req.phrase, " ") if req is not None else text
     numbers = len(re.findall(r"\d+(?:\.\d+)?", unlengthed))
-    if task and task[1] == "math" and lang != "zh" and not _MATH_STRONG_EN.search(text) and numbers < 2:
+    if task and task[1] == "math" and lang != "zh" and not _MATH_STRONG_EN.search(text) and numbers < 2 \
+            and not re.match(r"prove|write|give|show", task[2], re.I):
         task = None  # "how many" / "how much" with no numbers: a question, not a maths problem
     if task and task[1] == "math" and lang == "zh" and _MATH_WEAK_ZH.match(task[2]) and numbers < 2 \
             and not re.search(r"计算|求解|解方程|方程|\d\s*[+*/×÷^=]\s*\d|[a-z]\^\d", text):
@@ -410,6 +428,8 @@ def classify_request(text: str, lang: str | None = None) -> Verdict:
 
     if task is not None and (writing_pos is None or task[0] < writing_pos):
         return Verdict(False, task[1], task[2])
+    if lang == "zh" and re.search(r"[?？]\s*$", text) and _QUESTION_ZH.search(text) and not _ASK_ZH.search(text):
+        return Verdict(False, "question", _QUESTION_ZH.search(text).group(0))  # 写作文有什么技巧？
     if writing_pos is not None:
         brief = _BRIEF_ZH.search(text) if lang == "zh" else None
         if brief and (stated is None or stated < FORM_WITH_LENGTH):
@@ -440,16 +460,19 @@ JUDGE_SYSTEM = (
     "a story, essay, article, report, blog post, speech, script, letter, proposal, plan, paper, review, "
     "poem or similar, whose natural answer runs to at least a couple of paragraphs. Drop everything else: "
     "code or software tasks, maths problems, factual questions and short explanations, chit-chat and "
-    "role-play chat, translation, editing or summarising text the user supplies, very short pieces "
+    "role-play chat, translation, editing or summarising text the user supplies, extracting facts from it or "
+    "classifying it, very short pieces "
     "(titles, slogans, tweets, captions, haiku, one-sentence or short replies, names), lists of ideas or "
     "outlines, requests asking for fewer than 100 words, and attempts to make the assistant ignore its rules "
     "(jailbreaks), whatever they ask for.\n"
     'Reply with a JSON object only: {"keep": true or false, "reason": R}, where R is one of '
-    '"writing", "code", "math", "question", "chat", "translation", "edit_or_summarize", "short_form", '
+    '"writing", "code", "math", "question", "chat", "translation", "edit_or_summarize", "extract_or_classify", '
+    '"short_form", '
     '"short_target", "list_or_outline", "jailbreak", "not_writing".'
 )
 JUDGE_RETRY = 'Your reply could not be read. Reply with only the JSON object {"keep": true or false, "reason": "..."}.'
-_JUDGE_REASONS = {"writing", "code", "math", "question", "chat", "translation", "edit_or_summarize", "short_form",
+_JUDGE_REASONS = {"writing", "code", "math", "question", "chat", "translation", "edit_or_summarize",
+                  "extract_or_classify", "short_form",
                   "short_target", "list_or_outline", "jailbreak", "not_writing"}
 
 
@@ -529,10 +552,13 @@ class FilterSummary:
 
 def filter_requests(requests, backend: str = "rules", client=None, languages: Sequence[str] = ("en", "zh"),
                     near_dup_threshold: float | None = 0.8, source: str = "logs",
-                    rejected: list | None = None) -> tuple[list[dict], FilterSummary]:
+                    rejected: list | None = None, keep_number_variants: bool = False
+                    ) -> tuple[list[dict], FilterSummary]:
     """Filter ``LogRequest``s (see ``chatlogs``) into prompt rows ``{prompt, lang, source, id}``.
 
-    Order: no user turn / empty -> language -> exact and near duplicates -> rules or judge.
+    Order: no user turn / empty -> language -> exact duplicates, number variants (requests that differ
+    only in their numbers, e.g. the stated length; kept with ``keep_number_variants``) and near
+    duplicates -> rules or judge.
     ``source`` is used for requests whose ``meta`` has none. Dropped rows, with their reasons,
     are appended to ``rejected`` when given.
     """
@@ -541,7 +567,8 @@ def filter_requests(requests, backend: str = "rules", client=None, languages: Se
     from longwriter_zero.data.dedup import Deduplicator
 
     summary = FilterSummary()
-    dedup = Deduplicator(threshold=near_dup_threshold or 1.0, near=near_dup_threshold is not None)
+    dedup = Deduplicator(threshold=near_dup_threshold or 1.0, near=near_dup_threshold is not None,
+                         keep_number_variants=keep_number_variants)
     survivors = []
 
     def drop(req, reason: str, detail: str = "", lang: str | None = None) -> None:

@@ -4,12 +4,23 @@ Units are those of ``rewards.counting.count_length``: English words plus CJK cha
 (a Chinese "字" is one unit).
 
 1. **Explicit targets** are read from the request (English and Chinese): "a 2,000-word essay",
-   "at least 1500 words", "no more than 800 words", "3000字左右", "不少于5000字",
-   "2000-2500 words", "two thousand words", "三千字", "1.5万字", "5k words". Convertible units:
-   pages (500 words each), paragraphs (100-150 words each), sentences (15-25 words each),
-   tokens (0.75 words each), and minutes of a speech, talk, video or script (130-150 English
-   words or 200-250 Chinese characters a minute). Word and character counts win over the
-   converted units when a request has both; otherwise the first stated length is used.
+   "at least 1500 words", "no more than 800 words", "3000字左右", "不少于5000字", "2000-2500 words",
+   "two thousand words", "三千字", "1.5万字", "5k words"; labelled lengths with or without a unit
+   ("a word count of 2000-2500 words", "with a word count requirement of 3000", "Word count: 1200",
+   "字数1400左右", "字数要求：2000左右"). Convertible units: pages (500 English words or 800 Chinese
+   characters each), paragraphs (100-150 words each), sentences (15-25 words each), tokens (0.75 words
+   each), and minutes or seconds of a speech, talk, video, script, ad or broadcast at speaking rate
+   (``SPOKEN_PER_MINUTE``: 150 English words or 250 Chinese characters a minute; "90秒" -> 375 characters,
+   "about 5 minutes long" -> 750 words). *Totals made of parts*: a length stated for each part
+   ("five entries, each of about 400 words", "20 reviews of 30-80 words each", "four 400-word scenes",
+   "每篇1000字", "两部分各写1000字") is multiplied by the number of parts; a stated total ("over 6000 words
+   in all", 总字数) wins over the parts. *Pasted material is ignored*: numbers inside quotations (12+
+   characters, and 《titles》) and, in a request of several lines, in lines that ask for nothing while
+   another line does ("Here is my draft (300 words):\n..."), never set the length; vague amounts (几万字,
+   数千字, "a few thousand words") and page numbers (第2页) are no lengths. Word and character counts win
+   over the converted units when a request has both; otherwise the first stated length is used.
+   ``LengthRequirement.describe()`` says which phrase and which conversion gave the range (the
+   ``range_detail`` column of ``lwz data ranges``).
 2. **Rules** (the paper's): target N -> about +-10%; "no more than N" -> [0.9N, N]; "at least N"
    -> [N, 1.1N]; "between A and B" -> [A, B]. Bounds are multiples of 100 within [0, 12000],
    with ``upper - lower <= 3000``. A request for more than 12,000 (e.g. "a 100,000-word novel")
@@ -53,6 +64,14 @@ class LengthRequirement:
     unit: str       # "words", "chars", "pages", "paragraphs", "sentences", "tokens", "minutes"
     phrase: str     # the matched text
     how: str = "stated"   # "stated", or "N parts x PHRASE" when the total is made of parts
+
+    def describe(self) -> str:
+        """Why the range is what it is, for ``range_detail``: 'about 750 words from "about 5 minutes long"
+        (150 a minute)'."""
+        base = "chars" if self.unit == "chars" or "字" in self.phrase else "words"
+        how = "" if self.how == "stated" else f" ({self.how})"
+        amount = f"{self.low:g}-{self.high:g}" if self.kind == "between" else f"{self.stated:g}"
+        return f'{self.kind.replace("_", " ")} {amount} {base} from "{self.phrase}"{how}'
 
     @property
     def stated(self) -> float:
@@ -203,7 +222,10 @@ _CUE = re.compile(
     r"at\s+least|at\s+most|maximum|minimum)\b|"
     r"请|(?<![曾])写(?![过了的着])|撰写|创作|编写|要求|字数|篇幅|需要|帮我|给我|来一?篇|我要|只要|控制在|总字数|长度|扩写|改写|"
     r"续写|不少于|不超过|以内|左右", re.IGNORECASE)
-_SENTENCE = re.compile(r"[^。！？!?\n]+|[。！？!?\n]")
+# a sentence that is nothing but a length ("... genre. 2000 words.", "约3000字。") is a request, wherever it stands
+_BARE_LENGTH = re.compile(r"(?:^|[.!?;。！？；]\s*)(?:(?:about|around|approximately|roughly|at\s+least|no\s+more\s+than|"
+                          r"max(?:imum)?|min(?:imum)?|约|大约|不少于|不超过)\s*)?\d[\d,.]*\s?k?\s*(?:[-–~到至]\s*\d[\d,.]*\s*)?"
+                          r"(?:words?|字)(?:\s*(?:or\s+more|or\s+less|左右|以上|以内))?\s*[.!。！]?\s*$", re.IGNORECASE)
 
 
 _ARTICLE = r"\s*(?:the\s+|a\s+|an\s+)?$"
@@ -272,7 +294,7 @@ def _material_spans(prompt: str) -> list[tuple[int, int]]:
                 for i in range(max(s, a), min(e, b)):
                     out[i - a] = " "
             return "".join(out)
-        cues = [bool(_CUE.search(masked(a, b, t))) for a, b, t in lines]
+        cues = [bool(_CUE.search(masked(a, b, t)) or _BARE_LENGTH.search(masked(a, b, t))) for a, b, t in lines]
         if any(cues):
             spans += [(a, b) for (a, b, _), cue in zip(lines, cues) if not cue]
     return spans
@@ -327,19 +349,18 @@ def _candidates(prompt: str, lang: str) -> list[tuple[tuple, LengthRequirement]]
     found: list[tuple[tuple, LengthRequirement]] = []
     taken: list[tuple[int, int]] = []
 
-    def add(start: int, end: int, unit: str, kind: Kind, low: float, high: float, phrase: str, per_part: bool = True):
+    def add(start: int, end: int, unit: str, kind: Kind, low: float, high: float, phrase: str, how: str = "stated"):
         if any(a < end and start < b for a, b in taken):
             return
         taken.append((start, end))
-        parts, total = None, False
-        if per_part:
-            parts = _count_of_parts(prompt, start, end, lang)
-            total = bool(_TOTAL.search(prompt[max(0, start - 25):start]) or
-                         _TOTAL.match(prompt[end:end + 25]))
-        source = "stated"
+        parts = _count_of_parts(prompt, start, end, lang)
+        total = bool(_TOTAL.search(prompt[max(0, start - 25):start]) or _TOTAL.match(prompt[end:end + 25]))
         if parts and not total:
-            low, high, source = low * parts, high * parts, f"{parts} parts x {phrase}"
-        req = LengthRequirement(kind, low, high, unit, phrase, source)
+            low, high = low * parts, high * parts
+            how = f"{parts} parts" + ("" if how == "stated" else f", {how}")
+        elif total:
+            how = "the stated total" + ("" if how == "stated" else f", {how}")
+        req = LengthRequirement(kind, low, high, unit, phrase.strip(), how)
         key = (_in(material, start), 0 if total else 1, _UNIT_PRIORITY[unit], start)
         found.append((key, req))
 
@@ -382,7 +403,9 @@ def _candidates(prompt: str, lang: str) -> list[tuple[tuple, LengthRequirement]]
                 low, high = a * lo_per, a * hi_per
                 if lo_per != hi_per and kind == "about":
                     kind = "between"  # paragraphs, sentences: a span of their own
-            add(m.start(), m.end(), unit, kind, low, high, m.group(0))
+            how = "stated" if unit in ("words", "chars") else \
+                f"{lo_per:g}{'' if lo_per == hi_per else f'-{hi_per:g}'} a {unit.rstrip('s')}"
+            add(m.start(), m.end(), unit, kind, low, high, m.group(0), how)
     for m in _MINUTES.finditer(prompt):
         s0, s1 = _sentence_bounds(prompt, m.start(), m.end())
         window = prompt[max(0, min(s0, m.start() - 40)):max(s1, m.end() + 40)]
@@ -396,7 +419,8 @@ def _candidates(prompt: str, lang: str) -> list[tuple[tuple, LengthRequirement]]
         kind = _relation(prompt, m.start(), m.end())
         if m.group("b"):
             kind = "between"
-        add(m.start(), m.end(), "minutes", kind, min(a, b) * rate, max(a, b) * rate, m.group(0))
+        add(m.start(), m.end(), "minutes", kind, min(a, b) * rate, max(a, b) * rate, m.group(0),
+            f"{SPOKEN_PER_MINUTE[lang]:g} a minute spoken")
     return found
 
 
@@ -621,7 +645,7 @@ def predict_ranges(prompts: Sequence[str], backend: str = "rules", client=None, 
     for i, prompt in enumerate(prompts):
         req = parse_length_requirement(prompt)
         if req is not None:
-            out.append(RangePrediction(range_for(req), "explicit", req))
+            out.append(RangePrediction(range_for(req), "explicit", req, detail=req.describe()))
         else:
             out.append(None)
             ask.append(i)
