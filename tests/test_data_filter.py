@@ -285,7 +285,7 @@ def test_english_request_with_a_table_stays_english():
     assert classify_request(text).keep
 
 
-@pytest.mark.parametrize("name", ["requests_tuning.jsonl"])
+@pytest.mark.parametrize("name", ["requests_tuning.jsonl", "requests_fresh.jsonl"])
 def test_request_sets_keep_writing_and_drop_the_rest(name):
     """Acceptance on the request sets (tuning: the rules were tuned on it; fresh: written after freezing them)."""
     rows = load(name)
