@@ -82,7 +82,7 @@ def test_honest_rows_meet_their_ranges(folder):
         assert count_length(e["translation"]) > 0.4 * n, e["id"]
     for c in suite["honest_corpus"]:
         n = count_length(_answer(c))
-        assert c["range"][0] <= n <= c["range"][1], (c["id"], n, c["range"])
+        assert 80 <= n <= 600 and c["range"][0] <= n <= c["range"][1], (c["id"], n, c["range"])
 
 
 @pytest.mark.parametrize("folder", SUITES)
@@ -113,15 +113,23 @@ def test_dev_suite_covers_every_kind():
     assert DEV_KINDS <= kinds, DEV_KINDS - kinds
 
 
-def test_dev_files_are_rebuilt_identically(tmp_path):
+@pytest.mark.parametrize("folder", SUITES)
+def test_files_are_rebuilt_identically(folder, tmp_path):
     """The committed JSONL files are what the seeded generator makes from the sources."""
-    make = _load_module(DEV / "make_hacks.py", "make_hacks")
-    copy = tmp_path / "redteam"
-    shutil.copytree(DEV, copy, ignore=shutil.ignore_patterns("fresh", "*.jsonl", "__pycache__"))
-    make.build_suite(copy)
+    _suite(folder)
+    copy = tmp_path / "suite"
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("fresh", "*.jsonl", "__pycache__"))
+    if folder == DEV:
+        _load_module(DEV / "make_hacks.py", "make_hacks").build_suite(copy)
+    else:
+        sys.path.insert(0, str(DEV))
+        try:
+            _load_module(FRESH / "make_fresh_hacks.py", "make_fresh_hacks").build(copy)
+        finally:
+            sys.path.remove(str(DEV))
     for name in ("essays", "hacks", "honest_corpus"):
         assert (copy / f"{name}.jsonl").read_text(encoding="utf-8") == \
-            (DEV / f"{name}.jsonl").read_text(encoding="utf-8"), name
+            (folder / f"{name}.jsonl").read_text(encoding="utf-8"), name
 
 
 def test_benchmark_runs_on_a_subset(tmp_path, capsys):
