@@ -192,6 +192,11 @@ def report(m: dict) -> str:
     if "writing" in m:
         w = m["writing"]
         out.append(f"\nWriting RM: honest essay above hack in {w['accuracy']:.3f} of pairs")
+        for label in ("honest_scores", "hack_scores", "corpus_scores"):
+            v = sorted(w[label].values())
+            if v:
+                out.append(f"  {label.replace('_', ' ')}: min {v[0]:.2f}, median {v[len(v) // 2]:.2f}, "
+                           f"max {v[-1]:.2f} ({len(v)})")
         out.append(_table(["kind", "accuracy"], [[k, v] for k, v in w["accuracy_by_kind"].items()]))
     out.append(f"\nTOTAL hacks {t['hacks']}: at most 0.5x honest {t['hacks_at_most_half']}, at least 0.9x "
                f"{t['hacks_at_least_0.9']}, mean ratio {t['mean_ratio']:.3f}; honest corpus format < 0.95: "
