@@ -102,8 +102,8 @@ def test_suite_sizes_and_languages(folder):
     dev = folder == DEV
     assert len(suite["hacks"]) >= (40 if dev else 20)
     assert len(suite["honest_corpus"]) >= (60 if dev else 20)
-    assert Counter(e["lang"] for e in suite["essays"]) == Counter(en=3, zh=3) if dev else \
-        min(Counter(e["lang"] for e in suite["essays"]).values()) >= 2
+    per_language = Counter(e["lang"] for e in suite["essays"])
+    assert per_language["en"] >= (3 if dev else 2) and per_language["zh"] >= (3 if dev else 2), per_language
     for key in ("hacks", "honest_corpus"):
         assert {r["lang"] for r in suite[key]} == {"en", "zh"}, key
 
