@@ -87,13 +87,13 @@ def test_all_parts_present_for_every_sample():
         assert len(out.parts[key]) == 2, key
 
 
-def test_stuffing_penalty_option():
+def test_stuffing_penalty_on_by_default_and_option_turns_it_off():
     essay = (DATA / "honest_essay.txt").read_text()
     stuffed = stuff_keywords(essay, random.Random(0), rate=0.08)
     completion = f"<think>plan</think><answer>{stuffed}</answer>"
     prompt = "Write an essay on why small towns still need public libraries."
-    plain = FormatReward()([prompt], [completion], [{}])
-    penalised = FormatReward(stuffing_penalty=True)([prompt], [completion], [{}])
+    plain = FormatReward(stuffing_penalty=False)([prompt], [completion], [{}])
+    penalised = FormatReward()([prompt], [completion], [{}])
     assert plain.parts["stuffing"][0] < 0.8
     assert penalised.scores[0] == pytest.approx(plain.scores[0] * plain.parts["stuffing"][0])
 

@@ -27,6 +27,7 @@ from typing import Sequence
 
 from longwriter_zero.prompts import parse_completion
 from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.registry import register_reward
 from longwriter_zero.rewards.repetition import RepetitionConfig, analyze_repetition
 from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing
 
@@ -39,13 +40,14 @@ def structure_score(completion: str, require_think: bool = True) -> float:
     return 1.0 if parse_completion(completion, require_think).well_formed else 0.0
 
 
+@register_reward("format")
 class FormatReward:
     """Structure x repetition (x stuffing) for a batch (registered as ``format``)."""
 
     name = "format"
 
     def __init__(self, require_think: bool = True, repetition: bool = True, near_duplicates: bool = True,
-                 stuffing_penalty: bool = False, repetition_slope: float = 2.0,
+                 stuffing_penalty: bool = True, repetition_slope: float = 2.0,
                  shingle_jaccard: float = RepetitionConfig.shingle_jaccard,
                  content_containment: float = RepetitionConfig.content_containment):
         self.require_think = require_think

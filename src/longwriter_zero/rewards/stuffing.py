@@ -34,6 +34,7 @@ from typing import Sequence
 
 from longwriter_zero.prompts import parse_completion
 from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.registry import register_reward
 from longwriter_zero.rewards.text_units import content_words, tokenize, tokenize_answer
 
 
@@ -106,6 +107,7 @@ def stuffing_score(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT)
     return report.score, report.parts()
 
 
+@register_reward("stuffing")
 class StuffingReward:
     """Keyword-stuffing score of each answer (registered as ``stuffing``).
 
