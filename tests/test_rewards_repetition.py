@@ -98,13 +98,13 @@ def test_ngram_hashes_equal_iff_ngrams_equal():
             assert (grams[i] == grams[j]) == (plain[i] == plain[j])
 
 
-def test_minhash_estimates_jaccard():
-    rng = np.random.default_rng(0)
-    universe = rng.integers(0, 2**63, size=400, dtype=np.uint64)
-    a, b = universe[:200], universe[100:300]         # Jaccard = 100 / 300
-    sig = rep.minhash_signatures(np.concatenate([a, b]), np.array([0, 200]), num_perm=256)
-    assert rep.signature_jaccard(sig)[0, 1] == pytest.approx(1 / 3, abs=0.08)
-    assert rep.signature_jaccard(sig)[0, 0] == 1.0
+def test_exact_jaccard_hand_computed():
+    a = np.array([1, 2, 3, 4], dtype=np.uint64)
+    b = np.array([3, 4, 5], dtype=np.uint64)
+    c = np.array([9], dtype=np.uint64)
+    jac = rep.exact_jaccard([a, b, c])
+    assert jac[0, 1] == pytest.approx(2 / 5) and jac[1, 0] == pytest.approx(2 / 5)   # {3,4} / {1..5}
+    assert jac[0, 2] == 0.0 and jac[2, 2] == 1.0
 
 
 def test_weighted_set_overlap_matches_loop():

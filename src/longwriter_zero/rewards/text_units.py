@@ -5,7 +5,8 @@ Choices, shared by the repetition and stuffing measures:
 - Paragraphs: blocks separated by a blank line. A text with no blank line but several lines
   (models often emit single newlines between paragraphs) is split on every newline.
 - Sentences: split after ``. ! ?`` (plus closing quotes or brackets) when whitespace follows,
-  and after ``。！？；…`` directly. Abbreviations such as "Dr." split too; for repetition
+  after ``。！？；…`` directly, and at every line break (a line of a poem, a list item or a
+  table row is its own unit). Abbreviations such as "Dr." split too; for repetition
   measures that only makes units shorter, never hides a repeat.
 - Tokens: lower-cased Latin-script words and numbers (inner apostrophes and hyphens kept) and
   single CJK characters: nearly the units ``counting.count_length`` counts (LongBench-Write's
@@ -28,7 +29,7 @@ _CJK_RANGE = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 TOKEN = re.compile(rf"[A-Za-z0-9\u00c0-\u024f]+(?:['’\-][A-Za-z0-9\u00c0-\u024f]+)*|[{_CJK_RANGE}]")
 _CJK_CHAR = re.compile(rf"[{_CJK_RANGE}]")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|(?<=[。！？；…])[”’」』）)]*\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|(?<=[。！？；…])[”’」』）)]*\s*|\n\s*")
 
 STOPWORDS = frozenset("""
 a about above after again against all also although am an and any are aren't as at be because been
@@ -145,6 +146,7 @@ class TokenizedAnswer:
     sentence: np.ndarray          # [T] sentence id of each token (sentences never cross paragraphs)
     paragraph_starts: np.ndarray  # [P + 1] token offsets of each paragraph, then T
     sentence_starts: np.ndarray   # [S + 1] token offsets of each sentence, then T
+    line: np.ndarray | None = None  # [T] line of each token (lines that hold tokens, 0, 1, ...)
 
     @property
     def n_paragraphs(self) -> int:
@@ -168,15 +170,37 @@ def tokenize_answer(text: str) -> TokenizedAnswer:
     stuffing check and evaluation often look at the same answer)."""
     para_breaks = paragraph_breaks(text)
     sent_breaks = [m.start() for m in _SENTENCE_END.finditer(text)]
-    bounds = sorted(set([0] + para_breaks + sent_breaks + [len(text)]))
+    line_breaks = [m.end() for m in re.finditer("\n", text)]
+    bounds = sorted(set([0] + para_breaks + sent_breaks + line_breaks + [len(text)]))
     segment_tokens = [TOKEN.findall(text[a:b].lower()) for a, b in zip(bounds, bounds[1:])]
     counts = np.fromiter((len(s) for s in segment_tokens), dtype=np.int64, count=len(segment_tokens))
     segment_para = np.searchsorted(np.asarray(para_breaks, dtype=np.int64), np.asarray(bounds[:-1]), side="right")
+    segment_line = np.searchsorted(np.asarray(line_breaks, dtype=np.int64), np.asarray(bounds[:-1]), side="right")
     keep = counts > 0
-    counts, segment_para = counts[keep], segment_para[keep]
+    counts, segment_para, segment_line = counts[keep], segment_para[keep], segment_line[keep]
     tokens = tuple(tok for s in segment_tokens for tok in s)
     # renumber so that only paragraphs and sentences holding tokens get ids
     para_ids = np.cumsum(np.concatenate([[0], np.diff(segment_para) != 0])) if len(counts) else segment_para
     paragraph = np.repeat(para_ids, counts)
     sentence = np.repeat(np.arange(len(counts)), counts)
-    return TokenizedAnswer(tokens, paragraph, sentence, _run_starts(paragraph), _run_starts(sentence))
+    line_ids = np.cumsum(np.concatenate([[0], np.diff(segment_line) != 0])) if len(counts) else segment_line
+    return TokenizedAnswer(tokens, paragraph, sentence, _run_starts(paragraph), _run_starts(sentence),
+                           np.repeat(line_ids, counts))
+
+
+def function_mask(tokens) -> np.ndarray:
+    """[T] True for function tokens: English stop words and Chinese function characters."""
+    kinds = _kinds(tokens)
+    return np.fromiter(((k == 0 and not t.isdigit()) or (k == 2 and t in ZH_FUNCTION_CHARS)
+                        for t, k in zip(tokens, kinds)), dtype=bool, count=len(tokens))
+
+
+def skeleton_of(tokens, func) -> tuple[str, ...]:
+    """Function-word skeleton: function tokens kept, each run of other tokens one ``_`` slot."""
+    out: list[str] = []
+    for t, f in zip(tokens, func):
+        if f:
+            out.append(t)
+        elif not out or out[-1] != "_":
+            out.append("_")
+    return tuple(out)
