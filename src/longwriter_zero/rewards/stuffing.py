@@ -15,7 +15,13 @@ ordinary-text expectation and with the prompt:
   writing may legitimately recur).
 - ``stuffed_share`` = sum over terms of ``max(0, count - allowed) / n``: the share of the
   content that is excess repetition of a few terms.
-- Score ``= max(0, 1 - slope * stuffed_share)``; 1.0 means no stuffing.
+- A cap on the total, for stuffing spread over many terms (each under its own allowance):
+  ``spread_share`` = sum over all terms of ``max(0, count - spread_allowed) / n`` with the
+  lower allowance ``spread_allowed = max(spread_min_count, spread_rate * n)`` (times
+  ``prompt_factor`` for request terms). Honest long-form text keeps it under a few per cent
+  (the project's test essay: 0.2%); ``spread_tolerance`` of it is free.
+- Score ``= max(0, 1 - slope * max(stuffed_share, spread_share - spread_tolerance))``; 1.0
+  means no stuffing.
 
 For monitoring, the report also carries the top-k share of non-prompt terms and the share
 Zipf's law (exponent 1) would give the top k of the answer's own vocabulary,
@@ -45,7 +51,10 @@ class StuffingConfig:
     min_count: int = 5              # a term needs more than this many uses to count as stuffed
     min_content_terms: int = 150    # shorter answers are not judged
     top_k: int = 5                  # size of the monitored top-k share
-    slope: float = 10.0             # score = 1 - slope * stuffed_share
+    spread_rate: float = 0.012      # lower per-term allowance of the total cap
+    spread_min_count: int = 4
+    spread_tolerance: float = 0.05  # total excess over the lower allowance that costs nothing
+    slope: float = 10.0             # score = 1 - slope * max(stuffed_share, spread excess)
 
 
 DEFAULT = StuffingConfig()
@@ -57,6 +66,7 @@ class StuffingReport:
     judged: bool
     content_terms: int                      # n
     stuffed_share: float                    # excess uses of over-used terms / n
+    spread_share: float                     # excess uses over the lower allowance, all terms / n
     top_k_share: float                      # share of the k most frequent non-prompt terms
     zipf_top_k_share: float                 # H(k) / H(V): Zipf's share for the top k of V types
     top_terms: list = field(default_factory=list)  # [(term, count, rate, in_prompt, over_used)]
@@ -64,7 +74,7 @@ class StuffingReport:
     def parts(self) -> dict[str, float]:
         over = [t for t in self.top_terms if t[4]]
         return {"score": self.score, "judged": float(self.judged), "content_terms": float(self.content_terms),
-                "stuffed_share": self.stuffed_share, "top_k_share": self.top_k_share,
+                "stuffed_share": self.stuffed_share, "spread_share": self.spread_share, "top_k_share": self.top_k_share,
                 "zipf_top_k_share": self.zipf_top_k_share, "over_used_terms": float(len(over)),
                 "top_rate": self.top_terms[0][2] if self.top_terms else 0.0}
 
@@ -95,10 +105,17 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
             excess += c - allowed
         if len(top_terms) < k or over:
             top_terms.append((w, c, c / n, in_prompt, over))
+    spread = 0.0
+    for w, c in ranked:
+        if c <= cfg.spread_min_count:
+            break                       # ranked by count: no later term is over its allowance
+        allowed = max(cfg.spread_min_count, cfg.spread_rate * n * (cfg.prompt_factor if w in prompt_terms else 1.0))
+        spread += max(0.0, c - allowed)
     judged = n >= cfg.min_content_terms
     stuffed_share = excess / n if n and judged else 0.0
-    score = max(0.0, 1.0 - cfg.slope * stuffed_share)
-    return StuffingReport(score, judged, n, stuffed_share, top_k_share, zipf, top_terms)
+    spread_share = spread / n if n and judged else 0.0
+    score = max(0.0, 1.0 - cfg.slope * max(stuffed_share, spread_share - cfg.spread_tolerance))
+    return StuffingReport(score, judged, n, stuffed_share, spread_share, top_k_share, zipf, top_terms)
 
 
 def stuffing_score(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT) -> tuple[float, dict[str, float]]:

@@ -1,0 +1,250 @@
+"""Padding: text that adds length without adding writing (other language, filler, particles, salad).
+
+Repetition (``rewards.repetition``) catches text said twice; this module catches text that says
+nothing new in other ways. Each measure marks tokens (length units, see ``text_units``) as
+padding; the union is ``padded_share``:
+
+1. **Other language.** The request's language is decided from the prompt
+   (``request_language``): an explicit instruction ("in English", "用中文", ...) wins, else the
+   script of the request (CJK characters against Latin words). A request that asks for a
+   translation or a bilingual text ("bilingual", "translate", "双语", "翻译", "中英", ...) is
+   ``both`` and nothing is marked. Otherwise every unit (sentence or line) written in the other
+   language is marked: an essay plus its translation counts one half only. A unit is Chinese
+   when it holds at least as many CJK characters as Latin words, so English terms inside
+   Chinese sentences (and a Chinese name in an English one) are never marked.
+2. **Particles and intensifiers.** Chinese modal and structural particles
+   (``PARTICLES``: 的 了 啊 呢 吧 呀 嘛 ...) above ``particle_rate`` of the CJK characters
+   (honest prose stays near 6%), and English intensifiers (``INTENSIFIERS``: very, really,
+   just, ...) above ``intensifier_rate`` of the Latin words; the excess count is padding.
+3. **Filler sentences.** A unit of at least ``filler_min_tokens`` tokens whose content words
+   are all generic (``GENERIC_EN``: important, aspect, consider, ...), or a Chinese unit that is
+   nothing but stock phrases (``GENERIC_ZH``: 众所周知, 值得注意的是, ...) and function
+   characters (at most ``filler_zh_rest`` other characters left), says nothing about the
+   subject: it is marked. Honest text has a few such sentences (transitions), which the
+   tolerance absorbs; sprinkling them through an answer is caught.
+4. **Word salad.** A unit of at least ``salad_min_words`` Latin words with fewer than
+   ``salad_function_share`` function words and at least ``salad_distinct`` distinct words
+   (no grammar, no repetition: a string of unrelated words) is marked; for Chinese, a unit of at
+   least ``salad_min_cjk`` characters with fewer than ``salad_zh_function_share`` function
+   characters. Short units, table rows, list items, headings and comma-separated enumerations
+   (at least one comma per ``salad_words_per_comma`` words) are never salad.
+
+Score::
+
+    padded_share = (|marked tokens| + particle and intensifier excess) / |tokens|
+    score        = max(0, 1 - slope * max(0, padded_share - tolerance))
+
+so honest text (padding within the tolerance) scores 1.0, an answer that is a fifth padding
+scores about 0.5 and one that is a third padding about 0.1. The format reward multiplies this score in (``FormatReward(padding=False)``
+turns it off).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from longwriter_zero.rewards.text_units import TOKEN, ZH_FUNCTION_CHARS, function_mask, is_cjk, tokenize_answer
+
+PARTICLES = frozenset("的了啊呢吧呀嘛哦哈啦哇呐咯噢喔嘞")
+INTENSIFIERS = frozenset("""very really just actually basically literally truly quite simply definitely certainly
+totally absolutely indeed extremely incredibly honestly clearly obviously essentially so""".split())
+
+# content words that carry no subject: a sentence made only of these (and stop words) is filler
+GENERIC_EN = frozenset("""
+important importance importantly crucial crucially essential essentially vital significant significance
+significantly key central critical fundamental fundamentally major matter matters mattered
+point points aspect aspects thing things something everything anything nothing fact facts factor factors
+issue issues topic topics subject subjects question questions area areas part parts role roles way ways
+consider considered considering consideration considerations note noted noting notice worth mind keep kept
+remember think thinking thought thoughts know known knowing understand understanding understood see seen
+say said saying mention mentioned realize recognize recognise acknowledge reflect reflection reflecting
+clear clearly obvious obviously evident evidently certain certainly surely indeed true truly really
+actually basically simply definitely absolutely undoubtedly doubt necessary necessarily needed need needs
+many much lot lots great deal various variety different differently numerous several countless
+everyone everybody someone somebody anyone people person one ones us
+make makes making made take takes taking took give gives giving gave play plays playing played
+become becomes becoming became get gets getting got go goes going went come comes coming came
+overall general generally broad broader broadly whole entire entirely completely fully highly deeply
+good better best well truly interesting interestingly remarkable remarkably notable notably
+conclusion conclude concluding summary summarize summarise sum short end ultimately finally lastly firstly
+secondly thirdly furthermore moreover additionally addition also besides likewise similarly
+sense value valuable meaningful relevant relevance regard regarding respect terms context perspective
+level levels extent degree nature kind kinds sort sorts type types form forms
+attention deserve deserves deserved careful carefully closely close look looking discussion discuss
+discussed explore explored exploring examine examined further ever always often sometimes
+time times today nowadays world life day days moment present current currently modern
+course full fuller whole complete total real actual true simple basic obvious ultimate
+""".split())
+_SUFFIXES = ("ings", "ing", "edly", "ed", "ly", "es", "s")
+
+
+def is_generic_word(word: str) -> bool:
+    """``word`` or its stem (a plain suffix -s/-es/-ed/-ing/-ly removed, or with a final e
+    restored) is in ``GENERIC_EN``."""
+    if word in GENERIC_EN:
+        return True
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)]
+            if stem in GENERIC_EN or stem + "e" in GENERIC_EN or (len(stem) > 3 and stem[-1] == stem[-2]
+                                                                   and stem[:-1] in GENERIC_EN):
+                return True
+    return False
+
+GENERIC_ZH = tuple(sorted("""
+众所周知 值得注意的是 值得一提的是 需要指出的是 不可否认 毋庸置疑 不言而喻 显而易见 总而言之 综上所述 总的来说
+总体而言 换句话说 也就是说 事实上 实际上 在某种程度上 从某种意义上说 一般来说 可以说 可以看出 由此可见
+我们可以看到 我们应该 我们必须 我们需要 大家都知道 非常重要 十分重要 极其重要 至关重要 很重要 重要的 重要性
+意义重大 深远的影响 不容忽视 引起重视 值得我们 深入思考 认真思考 仔细思考 进一步 更加 非常 十分 特别 尤其
+这个问题 这一问题 这个方面 这一方面 这些方面 各个方面 方方面面 各种各样 许多 很多 一些 某些 不同的 各种
+一定 确实 的确 真的 当然 其实 总之 因此 所以 然而 同时 此外 另外 首先 其次 最后 最终 总是 始终
+值得 注意 关注 重视 思考 认识 理解 了解 知道 看到 发现 认为 觉得 明白 清楚 问题 方面 事情 东西 情况 内容 话题
+""".split(), key=len, reverse=True))
+_GENERIC_ZH_RE = re.compile("|".join(map(re.escape, GENERIC_ZH)))
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+_STRUCTURED_LINE = re.compile(r"^\s*(?:[-*+•#>]|\d+[.)、]|\|.*\|)|\|.*\|")
+
+_BILINGUAL = re.compile(r"bilingual|translat|side[- ]by[- ]side|both (?:in )?(?:english and chinese|chinese and english)"
+                        r"|双语|翻译|译文|中英|英汉|汉英|对照")
+_WANTS_EN = re.compile(r"\bin english\b|用英文|用英语|以英文|以英语|英文写|英语写|英文回答|英语回答|英文撰写|英语撰写")
+_WANTS_ZH = re.compile(r"\bin (?:chinese|mandarin)\b|用中文|用汉语|以中文|以汉语|中文写|中文回答|中文撰写")
+
+
+@dataclass(frozen=True)
+class PaddingConfig:
+    language: bool = True               # mark units in the other language than the request's
+    particle_rate: float = 0.10         # Chinese particles allowed, share of CJK characters
+    intensifier_rate: float = 0.03      # English intensifiers allowed, share of Latin words
+    filler_min_tokens: int = 5          # shorter units are never filler
+    filler_zh_rest: int = 2             # non-stock, non-function characters a Chinese filler unit may hold
+    salad_min_words: int = 8            # Latin words a unit needs to be judged as salad
+    salad_function_share: float = 0.1   # below this share of function words ...
+    salad_distinct: float = 0.8         # ... with at least this share of distinct words: salad
+    salad_min_cjk: int = 16             # CJK characters a unit needs to be judged as salad
+    salad_zh_function_share: float = 0.03
+    salad_words_per_comma: int = 4      # a unit with more commas than words / this is an enumeration
+    tolerance: float = 0.03             # padded share that costs nothing
+    slope: float = 3.0                  # score = 1 - slope * (padded_share - tolerance)
+
+
+DEFAULT = PaddingConfig()
+
+
+@dataclass
+class PaddingReport:
+    total_tokens: int
+    request_language: str               # "en", "zh", "both" (bilingual allowed) or "" (no signal)
+    other_language_share: float         # tokens in units of the other language
+    particle_share: float               # excess particles and intensifiers
+    filler_share: float                 # tokens in generic filler units
+    salad_share: float                  # tokens in word-salad units
+    padded_share: float                 # union (marked tokens + excess counts) / tokens
+    score: float
+
+    def parts(self) -> dict[str, float]:
+        return {"other_language_share": self.other_language_share, "particle_share": self.particle_share,
+                "filler_share": self.filler_share, "salad_share": self.salad_share,
+                "padded_share": self.padded_share, "padding": self.score}
+
+
+def script_counts(text: str) -> tuple[int, int]:
+    """(CJK characters, Latin words) in ``text``."""
+    return len(_CJK.findall(text)), len(_LATIN_WORD.findall(text))
+
+
+def request_language(prompt: str) -> str:
+    """The language an answer to ``prompt`` should be in: "en", "zh", "both" (a translation or
+    bilingual text is asked for) or "" (no text to decide from); see the module docstring."""
+    p = prompt.lower()
+    if _BILINGUAL.search(p):
+        return "both"
+    en, zh = bool(_WANTS_EN.search(p)), bool(_WANTS_ZH.search(p))
+    if en and zh:
+        return "both"
+    if en or zh:
+        return "en" if en else "zh"
+    cjk, latin = script_counts(prompt)
+    if cjk == 0 and latin == 0:
+        return ""
+    return "zh" if cjk >= latin else "en"
+
+
+def _commas(answer: str, line: str, unit_tokens) -> int:
+    """Commas in the sentence of ``line`` that holds ``unit_tokens`` (approximated by the line's
+    commas, scaled to the unit's share of the line's words)."""
+    words = max(1, len(TOKEN.findall(line.lower())))
+    return round(line.count(",") * min(1.0, len(unit_tokens) / words))
+
+
+def _is_generic_zh(unit: str) -> bool:
+    rest = _GENERIC_ZH_RE.sub("", unit)
+    return sum(1 for c in _CJK.findall(rest) if c not in ZH_FUNCTION_CHARS) <= DEFAULT.filler_zh_rest
+
+
+def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT) -> PaddingReport:
+    """Padding measures of one answer against its request (formulas in the module docstring)."""
+    doc = tokenize_answer(answer)
+    tokens = doc.tokens
+    total = len(tokens)
+    want = request_language(prompt) if cfg.language else "both"
+    if total == 0:
+        return PaddingReport(0, want, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+    cjk = np.fromiter((is_cjk(t) for t in tokens), dtype=bool, count=total)
+    latin = ~cjk & np.fromiter((not t.isdigit() for t in tokens), dtype=bool, count=total)
+    func = function_mask(tokens)
+    starts = doc.sentence_starts
+    unit = doc.sentence
+    n_units = len(starts) - 1
+    unit_cjk = np.bincount(unit, weights=cjk, minlength=n_units)
+    unit_latin = np.bincount(unit, weights=latin, minlength=n_units)
+    unit_len = np.diff(starts)
+
+    # 1. other language
+    other = np.zeros(n_units, dtype=bool)
+    if want == "en":
+        other = (unit_cjk > 0) & (unit_cjk >= unit_latin)
+    elif want == "zh":
+        other = (unit_latin > 0) & (unit_latin > unit_cjk)
+
+    # 2. particles and intensifiers: excess counts
+    n_cjk, n_latin = int(cjk.sum()), int(latin.sum())
+    particles = sum(1 for t, c in zip(tokens, cjk) if c and t in PARTICLES)
+    intens = sum(1 for t, c in zip(tokens, latin) if c and t in INTENSIFIERS)
+    excess = max(0.0, particles - cfg.particle_rate * n_cjk) + max(0.0, intens - cfg.intensifier_rate * n_latin)
+
+    # 3. filler and 4. salad, unit by unit; lines that are structure are never salad
+    lines = [line for line in answer.split("\n") if TOKEN.search(line)]
+    structured = [bool(_STRUCTURED_LINE.search(line)) for line in lines]
+    filler = np.zeros(n_units, dtype=bool)
+    salad = np.zeros(n_units, dtype=bool)
+    for s in range(n_units):
+        a, b = int(starts[s]), int(starts[s + 1])
+        if b - a < cfg.filler_min_tokens:
+            continue
+        if unit_latin[s] > unit_cjk[s]:
+            words = [t for t, f, l in zip(tokens[a:b], func[a:b], latin[a:b]) if l and not f]
+            if words and all(map(is_generic_word, words)):
+                filler[s] = True
+            elif (unit_latin[s] >= cfg.salad_min_words and not structured[doc.line[a]]
+                  and func[a:b].sum() < cfg.salad_function_share * unit_latin[s]
+                  and _commas(answer, lines[doc.line[a]], tokens[a:b]) * cfg.salad_words_per_comma < b - a
+                  and len(set(tokens[a:b])) >= cfg.salad_distinct * (b - a)):
+                salad[s] = True
+        elif unit_cjk[s] > 0:
+            text = "".join(tokens[a:b])
+            if unit_cjk[s] >= 6 and _is_generic_zh(text):
+                filler[s] = True
+            elif (unit_cjk[s] >= cfg.salad_min_cjk and not structured[doc.line[a]]
+                  and lines[doc.line[a]].count("、") + lines[doc.line[a]].count("，") < unit_cjk[s] / 8) and func[a:b].sum() < cfg.salad_zh_function_share * unit_cjk[s]:
+                salad[s] = True
+    marked = other | filler | salad
+    marked_tokens = float(unit_len[marked].sum())
+    padded_share = min(1.0, (marked_tokens + excess) / total)
+    score = max(0.0, 1.0 - cfg.slope * max(0.0, padded_share - cfg.tolerance))
+    return PaddingReport(total, want, float(unit_len[other].sum()) / total, excess / total,
+                         float(unit_len[filler].sum()) / total, float(unit_len[salad].sum()) / total,
+                         padded_share, score)
