@@ -45,7 +45,7 @@ from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing
 
 PARTS = ("structure", "repetition", "exact_repeat_share", "copy_share", "skeleton_share", "near_dup_share",
          "refrain_share", "repeated_share", "near_dup_paragraphs", "loop_rate", "padding", "other_language_share",
-         "particle_share", "filler_share", "salad_share", "padded_share", "stuffing", "stuffed_share",
+         "particle_share", "filler_share", "salad_share", "restated_share", "padded_share", "stuffing", "stuffed_share",
          "spread_share")
 
 

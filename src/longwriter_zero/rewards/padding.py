@@ -28,6 +28,14 @@ padding; the union is ``padded_share``:
    least ``salad_min_cjk`` characters with fewer than ``salad_zh_function_share`` function
    characters. Short units, table rows, list items, headings and comma-separated enumerations
    (at least one comma per ``salad_words_per_comma`` words) are never salad.
+5. **Restated thesis.** Chapters that say the same thing again in other words share their
+   vocabulary: with at least ``restate_min_blocks`` blocks (paragraphs, see
+   ``repetition.answer_blocks``), a content term (light-stemmed English word or Chinese bigram)
+   is *pervasive* when it occurs in at least ``restate_block_share`` of the blocks. Honest text
+   has one or two such topic words (the project's test essays: 1% and 7% of their content
+   tokens); an answer that restates one claim chapter after chapter has half its content in
+   them. The share of content tokens that are pervasive, above ``restate_tolerance``, counts
+   as padding.
 
 Score::
 
@@ -42,11 +50,15 @@ turns it off).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-from longwriter_zero.rewards.text_units import TOKEN, ZH_FUNCTION_CHARS, function_mask, is_cjk, tokenize_answer
+from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
+from longwriter_zero.rewards.repetition import answer_blocks
+from longwriter_zero.rewards.text_units import (CJK, FUNCTION, LATIN, TOKEN, ZH_FUNCTION_CHARS, answer_terms,
+                                                is_cjk, token_classes, tokenize_answer)
 
 PARTICLES = frozenset("的了啊呢吧呀嘛哦哈啦哇呐咯噢喔嘞")
 INTENSIFIERS = frozenset("""very really just actually basically literally truly quite simply definitely certainly
@@ -127,6 +139,9 @@ class PaddingConfig:
     salad_min_cjk: int = 16             # CJK characters a unit needs to be judged as salad
     salad_zh_function_share: float = 0.03
     salad_words_per_comma: int = 4      # a unit with more commas than words / this is an enumeration
+    restate_min_blocks: int = 4         # blocks needed before restatement is judged
+    restate_block_share: float = 0.5    # a term in at least this share of the blocks is pervasive
+    restate_tolerance: float = 0.3      # pervasive share of the content tokens that costs nothing
     tolerance: float = 0.03             # padded share that costs nothing
     slope: float = 3.0                  # score = 1 - slope * (padded_share - tolerance)
 
@@ -142,12 +157,14 @@ class PaddingReport:
     particle_share: float               # excess particles and intensifiers
     filler_share: float                 # tokens in generic filler units
     salad_share: float                  # tokens in word-salad units
+    restated_share: float               # pervasive content share above the tolerance
     padded_share: float                 # union (marked tokens + excess counts) / tokens
     score: float
 
     def parts(self) -> dict[str, float]:
         return {"other_language_share": self.other_language_share, "particle_share": self.particle_share,
                 "filler_share": self.filler_share, "salad_share": self.salad_share,
+                "restated_share": self.restated_share,
                 "padded_share": self.padded_share, "padding": self.score}
 
 
@@ -173,16 +190,30 @@ def request_language(prompt: str) -> str:
     return "zh" if cjk >= latin else "en"
 
 
-def _commas(answer: str, line: str, unit_tokens) -> int:
-    """Commas in the sentence of ``line`` that holds ``unit_tokens`` (approximated by the line's
-    commas, scaled to the unit's share of the line's words)."""
-    words = max(1, len(TOKEN.findall(line.lower())))
-    return round(line.count(",") * min(1.0, len(unit_tokens) / words))
-
-
-def _is_generic_zh(unit: str) -> bool:
+def _is_generic_zh(unit: str, cfg: PaddingConfig = None) -> bool:
+    """A Chinese unit made of stock phrases (``GENERIC_ZH``) and function characters only."""
     rest = _GENERIC_ZH_RE.sub("", unit)
-    return sum(1 for c in _CJK.findall(rest) if c not in ZH_FUNCTION_CHARS) <= DEFAULT.filler_zh_rest
+    return sum(1 for c in _CJK.findall(rest) if c not in ZH_FUNCTION_CHARS) <= (cfg or DEFAULT).filler_zh_rest
+
+
+_PAD_PARTICLE, _PAD_INTENSIFIER, _PAD_GENERIC = 1, 2, 4
+_PAD_CACHE: dict[str, int] = {}
+_GENERIC_ZH_CHARS = frozenset("".join(GENERIC_ZH))
+
+
+def _pad_class(token: str) -> int:
+    if is_cjk(token):
+        return (_PAD_PARTICLE if token in PARTICLES else 0) | (_PAD_GENERIC if token in _GENERIC_ZH_CHARS else 0)
+    return (_PAD_INTENSIFIER if token in INTENSIFIERS else 0) | (_PAD_GENERIC if is_generic_word(token) else 0)
+
+
+def _pad_classes(tokens) -> np.ndarray:
+    cache = _PAD_CACHE
+    if len(cache) > 200_000:
+        cache.clear()
+    for tok in set(tokens).difference(cache):
+        cache[tok] = _pad_class(tok)
+    return np.fromiter(map(cache.__getitem__, tokens), dtype=np.int8, count=len(tokens))
 
 
 def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT) -> PaddingReport:
@@ -192,16 +223,22 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
     total = len(tokens)
     want = request_language(prompt) if cfg.language else "both"
     if total == 0:
-        return PaddingReport(0, want, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)
-    cjk = np.fromiter((is_cjk(t) for t in tokens), dtype=bool, count=total)
-    latin = ~cjk & np.fromiter((not t.isdigit() for t in tokens), dtype=bool, count=total)
-    func = function_mask(tokens)
+        return PaddingReport(0, want, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+    classes = token_classes(answer)
+    pad = _pad_classes(tokens)
+    cjk = (classes & CJK).astype(bool)
+    latin = (classes & LATIN).astype(bool)
+    func = (classes & FUNCTION).astype(bool)
+    generic = (pad & _PAD_GENERIC).astype(bool)
     starts = doc.sentence_starts
     unit = doc.sentence
     n_units = len(starts) - 1
-    unit_cjk = np.bincount(unit, weights=cjk, minlength=n_units)
-    unit_latin = np.bincount(unit, weights=latin, minlength=n_units)
     unit_len = np.diff(starts)
+
+    def per_unit(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(unit, weights=mask, minlength=n_units)
+
+    unit_cjk, unit_latin = per_unit(cjk), per_unit(latin)
 
     # 1. other language
     other = np.zeros(n_units, dtype=bool)
@@ -211,40 +248,95 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
         other = (unit_latin > 0) & (unit_latin > unit_cjk)
 
     # 2. particles and intensifiers: excess counts
-    n_cjk, n_latin = int(cjk.sum()), int(latin.sum())
-    particles = sum(1 for t, c in zip(tokens, cjk) if c and t in PARTICLES)
-    intens = sum(1 for t, c in zip(tokens, latin) if c and t in INTENSIFIERS)
-    excess = max(0.0, particles - cfg.particle_rate * n_cjk) + max(0.0, intens - cfg.intensifier_rate * n_latin)
+    particles = int(np.count_nonzero(pad & _PAD_PARTICLE))
+    intens = int(np.count_nonzero(pad & _PAD_INTENSIFIER))
+    excess = (max(0.0, particles - cfg.particle_rate * int(cjk.sum()))
+              + max(0.0, intens - cfg.intensifier_rate * int(latin.sum())))
 
-    # 3. filler and 4. salad, unit by unit; lines that are structure are never salad
-    lines = [line for line in answer.split("\n") if TOKEN.search(line)]
-    structured = [bool(_STRUCTURED_LINE.search(line)) for line in lines]
-    filler = np.zeros(n_units, dtype=bool)
+    # 3. filler: every content word generic (English); stock phrases only (Chinese candidates)
+    english = unit_latin > unit_cjk
+    long_enough = unit_len >= cfg.filler_min_tokens
+    words = per_unit(latin & ~func)
+    filler = english & long_enough & (words > 0) & (per_unit(latin & ~func & generic) == words)
+    zh_rest = per_unit(cjk & ~func & ~generic)          # characters outside every stock phrase
+    for s in np.flatnonzero(~english & long_enough & (unit_cjk >= 6) & (zh_rest <= cfg.filler_zh_rest)):
+        filler[s] = _is_generic_zh("".join(tokens[starts[s]: starts[s + 1]]), cfg)
+
+    # 4. salad: few function words, many distinct words; lines that are structure never are
+    n_func = per_unit(func)
+    en_cand = (english & ~filler & (unit_latin >= cfg.salad_min_words)
+               & (n_func < cfg.salad_function_share * unit_latin))
+    zh_cand = (~english & (unit_cjk >= cfg.salad_min_cjk) & (n_func < cfg.salad_zh_function_share * unit_cjk))
     salad = np.zeros(n_units, dtype=bool)
-    for s in range(n_units):
-        a, b = int(starts[s]), int(starts[s + 1])
-        if b - a < cfg.filler_min_tokens:
-            continue
-        if unit_latin[s] > unit_cjk[s]:
-            words = [t for t, f, l in zip(tokens[a:b], func[a:b], latin[a:b]) if l and not f]
-            if words and all(map(is_generic_word, words)):
-                filler[s] = True
-            elif (unit_latin[s] >= cfg.salad_min_words and not structured[doc.line[a]]
-                  and func[a:b].sum() < cfg.salad_function_share * unit_latin[s]
-                  and _commas(answer, lines[doc.line[a]], tokens[a:b]) * cfg.salad_words_per_comma < b - a
-                  and len(set(tokens[a:b])) >= cfg.salad_distinct * (b - a)):
-                salad[s] = True
-        elif unit_cjk[s] > 0:
-            text = "".join(tokens[a:b])
-            if unit_cjk[s] >= 6 and _is_generic_zh(text):
-                filler[s] = True
-            elif (unit_cjk[s] >= cfg.salad_min_cjk and not structured[doc.line[a]]
-                  and lines[doc.line[a]].count("、") + lines[doc.line[a]].count("，") < unit_cjk[s] / 8) and func[a:b].sum() < cfg.salad_zh_function_share * unit_cjk[s]:
-                salad[s] = True
+    candidates = np.flatnonzero(en_cand | zh_cand)
+    if len(candidates):
+        lines = [line for line in answer.split("\n") if TOKEN.search(line)]
+        line_words = np.bincount(doc.line)
+        for s in candidates:
+            a, b = int(starts[s]), int(starts[s + 1])
+            line = lines[doc.line[a]]
+            if _STRUCTURED_LINE.search(line):
+                continue
+            share = min(1.0, (b - a) / line_words[doc.line[a]])      # the unit's share of its line
+            if en_cand[s]:
+                salad[s] = (line.count(",") * share * cfg.salad_words_per_comma < b - a
+                            and len(set(tokens[a:b])) >= cfg.salad_distinct * (b - a))
+            else:
+                salad[s] = (line.count("、") + line.count("，")) * share < unit_cjk[s] / 8
     marked = other | filler | salad
     marked_tokens = float(unit_len[marked].sum())
-    padded_share = min(1.0, (marked_tokens + excess) / total)
+    restated = max(0.0, pervasive_share(answer, cfg) - cfg.restate_tolerance)
+    padded_share = min(1.0, (marked_tokens + excess) / total + restated)
     score = max(0.0, 1.0 - cfg.slope * max(0.0, padded_share - cfg.tolerance))
     return PaddingReport(total, want, float(unit_len[other].sum()) / total, excess / total,
                          float(unit_len[filler].sum()) / total, float(unit_len[salad].sum()) / total,
-                         padded_share, score)
+                         restated, padded_share, score)
+
+
+_STEMS: dict[str, str] = {}
+
+
+def stem(word: str) -> str:
+    """A light English stem (one plain suffix removed) so that "library" and "libraries" meet."""
+    out = _STEMS.get(word)
+    if out is None:
+        out = word
+        for suffix in ("ies", "es", "s", "ing", "ed", "ly"):
+            if word.endswith(suffix) and len(word) > len(suffix) + 3:
+                out = word[: -len(suffix)]
+                break
+        if len(_STEMS) > 200_000:
+            _STEMS.clear()
+        _STEMS[word] = out
+    return out
+
+
+def pervasive_share(answer: str, cfg: PaddingConfig = DEFAULT) -> float:
+    """Share of the content tokens (of blocks) whose term occurs in at least
+    ``restate_block_share`` of the answer's blocks; 0 with fewer than ``restate_min_blocks``.
+    Units (sentences, lines) that repeat an earlier unit exactly are left out."""
+    doc = tokenize_answer(answer)
+    rep = REPETITION_DEFAULT
+    blocks = [(a, b) for a, b in answer_blocks(doc, rep) if b - a >= rep.min_paragraph_tokens]
+    if len(blocks) < cfg.restate_min_blocks:
+        return 0.0
+    # units said before (refrains, choruses, copies) are repetition's business, not restatement
+    seen: set = set()
+    said_before = np.zeros(len(doc.tokens), dtype=bool)
+    starts = doc.sentence_starts
+    for s in range(len(starts) - 1):
+        key = doc.tokens[starts[s]: starts[s + 1]]
+        if key in seen:
+            said_before[starts[s]: starts[s + 1]] = True
+        seen.add(key)
+    all_terms, pos = answer_terms(answer)
+    keep = ~said_before[pos] if len(pos) else np.zeros(0, dtype=bool)
+    terms = []
+    for a, b in blocks:
+        lo, hi = int(np.searchsorted(pos, a)), int(np.searchsorted(pos, b))
+        terms.append([stem(all_terms[i]) for i in range(lo, hi) if keep[i]])
+    df = Counter(w for t in terms for w in set(t))
+    need = max(3, cfg.restate_block_share * len(blocks))
+    pervasive = {w for w, c in df.items() if c >= need}
+    n = sum(len(t) for t in terms)
+    return sum(w in pervasive for t in terms for w in t) / n if n else 0.0

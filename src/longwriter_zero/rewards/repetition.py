@@ -65,8 +65,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from longwriter_zero.rewards.text_units import (TokenizedAnswer, content_set, function_mask, skeleton_of,
-                                                tokenize_answer)
+from longwriter_zero.rewards.text_units import (FUNCTION, TokenizedAnswer, skeleton_of, terms_between,
+                                                token_classes, tokenize_answer)
 
 _MIX = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D), np.uint64(0x27D4EB2F))
 
@@ -224,7 +224,7 @@ def exact_jaccard(shingle_sets: list[np.ndarray]) -> np.ndarray:
 # ----------------------------------------------------------------------------- units and blocks
 
 
-def _blocks(doc: TokenizedAnswer, cfg: RepetitionConfig) -> list[tuple[int, int]]:
+def answer_blocks(doc: TokenizedAnswer, cfg: RepetitionConfig) -> list[tuple[int, int]]:
     """Token spans compared as blocks: paragraphs, long ones cut at sentence ends, runs of short
     ones pooled (see the module docstring)."""
     out: list[tuple[int, int]] = []
@@ -259,7 +259,7 @@ def _blocks(doc: TokenizedAnswer, cfg: RepetitionConfig) -> list[tuple[int, int]
     return out
 
 
-def _near_duplicate_blocks(doc: TokenizedAnswer, hashes: np.ndarray, cfg: RepetitionConfig,
+def _near_duplicate_blocks(answer: str, hashes: np.ndarray, cfg: RepetitionConfig,
                            blocks: list[tuple[int, int]]) -> list[tuple]:
     """[(earlier block, later block, kind, similarity)] for each block that nearly duplicates one
     before it (the strongest match)."""
@@ -269,7 +269,7 @@ def _near_duplicate_blocks(doc: TokenizedAnswer, hashes: np.ndarray, cfg: Repeti
         return []
     grams = ngram_hashes(hashes, k)
     jac = exact_jaccard([np.unique(grams[a: b - k + 1]) for a, b in blocks])
-    inter, weighted_size, size = weighted_set_overlap([content_set(doc.tokens[a:b]) for a, b in blocks])
+    inter, weighted_size, size = weighted_set_overlap([set(terms_between(answer, a, b)) for a, b in blocks])
     contain = inter / np.maximum(np.minimum(weighted_size[:, None], weighted_size[None, :]), 1e-9)
     small = np.minimum(size[:, None], size[None, :])
     large = np.maximum(np.maximum(size[:, None], size[None, :]), 1.0)
@@ -292,12 +292,13 @@ def near_duplicate_pairs(answer: str, cfg: RepetitionConfig = DEFAULT) -> list[t
     starts.
     """
     doc = tokenize_answer(answer)
-    pairs = _near_duplicate_blocks(doc, token_hashes(doc.tokens), cfg, _blocks(doc, cfg))
+    pairs = _near_duplicate_blocks(answer, token_hashes(doc.tokens), cfg, answer_blocks(doc, cfg))
     para = doc.paragraph
     return [(int(para[a[0]]), int(para[b[0]]), kind, sim) for a, b, kind, sim in pairs]
 
 
-def _unit_repeats(doc: TokenizedAnswer, hashes: np.ndarray, cfg: RepetitionConfig) -> tuple[np.ndarray, ...]:
+def _unit_repeats(doc: TokenizedAnswer, hashes: np.ndarray, func: np.ndarray,
+                  cfg: RepetitionConfig) -> tuple[np.ndarray, ...]:
     """Per unit (sentence or line): exact repeat, copied, skeleton-or-bag repeat flags, [S] each."""
     starts = doc.sentence_starts
     n_units = len(starts) - 1
@@ -306,7 +307,6 @@ def _unit_repeats(doc: TokenizedAnswer, hashes: np.ndarray, cfg: RepetitionConfi
     seen_exact: set = set()
     seen_bag: set = set()
     seen_skel: set = set()
-    func = function_mask(doc.tokens)
     tokens = doc.tokens
     for s in range(n_units):
         a, b = int(starts[s]), int(starts[s + 1])
@@ -391,13 +391,14 @@ def analyze_repetition(answer: str, cfg: RepetitionConfig = DEFAULT) -> Repetiti
         return RepetitionReport(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 1.0, [], np.zeros(0, dtype=bool))
     hashes = token_hashes(doc.tokens)
     unit_len = np.diff(doc.sentence_starts)
-    exact, copied, skel = _unit_repeats(doc, hashes, cfg)
+    func = (token_classes(answer) & FUNCTION).astype(bool)
+    exact, copied, skel = _unit_repeats(doc, hashes, func, cfg)
     if not cfg.near_duplicates:
         copied[:] = False
         skel[:] = False
     unit_mask = np.repeat(exact | copied | skel, unit_len)
-    blocks = _blocks(doc, cfg)
-    pairs = _near_duplicate_blocks(doc, hashes, cfg, blocks) if cfg.near_duplicates else []
+    blocks = answer_blocks(doc, cfg)
+    pairs = _near_duplicate_blocks(answer, hashes, cfg, blocks) if cfg.near_duplicates else []
     block_mask = np.zeros(total, dtype=bool)
     for _, (a, b), _, _ in pairs:
         block_mask[a:b] = True

@@ -41,7 +41,7 @@ from typing import Sequence
 from longwriter_zero.prompts import parse_completion
 from longwriter_zero.rewards.base import RewardOutput
 from longwriter_zero.rewards.registry import register_reward
-from longwriter_zero.rewards.text_units import content_words, tokenize, tokenize_answer
+from longwriter_zero.rewards.text_units import answer_terms, content_words, tokenize
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def _harmonic(n: int) -> float:
 
 def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT) -> StuffingReport:
     """Rates of the answer's content terms against the prompt and the ordinary-text allowance."""
-    terms = content_words(tokenize_answer(answer).tokens)
+    terms = answer_terms(answer)[0]
     n = len(terms)
     prompt_terms = set(content_words(tokenize(prompt))) if prompt else set()
     counts = Counter(terms)

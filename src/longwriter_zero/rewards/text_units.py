@@ -190,9 +190,10 @@ def tokenize_answer(text: str) -> TokenizedAnswer:
 
 def function_mask(tokens) -> np.ndarray:
     """[T] True for function tokens: English stop words and Chinese function characters."""
-    kinds = _kinds(tokens)
-    return np.fromiter(((k == 0 and not t.isdigit()) or (k == 2 and t in ZH_FUNCTION_CHARS)
-                        for t, k in zip(tokens, kinds)), dtype=bool, count=len(tokens))
+    cache = _CLASS_CACHE
+    for tok in set(tokens).difference(cache):
+        cache[tok] = _token_class(tok)
+    return np.fromiter((cache[t] & FUNCTION for t in tokens), dtype=bool, count=len(tokens))
 
 
 def skeleton_of(tokens, func) -> tuple[str, ...]:
@@ -204,3 +205,60 @@ def skeleton_of(tokens, func) -> tuple[str, ...]:
         elif not out or out[-1] != "_":
             out.append("_")
     return tuple(out)
+
+
+CJK, LATIN, FUNCTION, CONTENT = 1, 2, 4, 8      # bits of ``token_classes``
+_CLASS_CACHE: dict[str, int] = {}
+
+
+def _token_class(token: str) -> int:
+    if is_cjk(token):
+        return CJK | (FUNCTION if token in ZH_FUNCTION_CHARS else CONTENT)
+    code = 0 if token.isdigit() else LATIN
+    if token in STOPWORDS:
+        code |= FUNCTION
+    elif is_content_word(token):
+        code |= CONTENT
+    return code
+
+
+@lru_cache(maxsize=64)
+def token_classes(text: str) -> np.ndarray:
+    """[T] class bits (``CJK``, ``LATIN`` word, ``FUNCTION``, ``CONTENT``) of the tokens of
+    ``tokenize_answer(text)``, looked up once per distinct token (cached per answer)."""
+    tokens = tokenize_answer(text).tokens
+    cache = _CLASS_CACHE
+    if len(cache) > 200_000:
+        cache.clear()
+    for tok in set(tokens).difference(cache):
+        cache[tok] = _token_class(tok)
+    return np.fromiter(map(cache.__getitem__, tokens), dtype=np.int8, count=len(tokens))
+
+
+@lru_cache(maxsize=64)
+def answer_terms(text: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """``content_words`` of the whole answer with the token offset of each term (its first
+    token), cached per answer: the terms of tokens ``[a, b)`` are those with offsets in it."""
+    tokens = tokenize_answer(text).tokens
+    classes = token_classes(text)
+    terms: list[str] = []
+    pos: list[int] = []
+    prev_cjk = ""
+    for i, (t, c) in enumerate(zip(tokens, classes)):
+        if c & CJK:
+            if prev_cjk and not (prev_cjk in ZH_FUNCTION_CHARS and t in ZH_FUNCTION_CHARS):
+                terms.append(prev_cjk + t)
+                pos.append(i - 1)
+            prev_cjk = t
+        else:
+            prev_cjk = ""
+            if c & CONTENT:
+                terms.append(t)
+                pos.append(i)
+    return tuple(terms), np.asarray(pos, dtype=np.int64)
+
+
+def terms_between(text: str, a: int, b: int) -> tuple[str, ...]:
+    """The content terms of ``text`` whose first token lies in ``[a, b)``."""
+    terms, pos = answer_terms(text)
+    return terms[int(np.searchsorted(pos, a)): int(np.searchsorted(pos, b))]
