@@ -71,6 +71,13 @@ def lines_repeated(essay: str) -> str:
     return _cut("\n".join(lines * 40), count_length(essay))
 
 
+def short_items(essay: str) -> str:
+    """A list of 2-3 word items (below every per-unit floor), the same 15 items over and over."""
+    items = ["- " + " ".join(s.split()[:2 + i % 2]) if " " in s else "- " + s[:3]
+             for i, s in enumerate(_sentences(essay)[:15])]
+    return _cut("\n".join(items * 60), count_length(essay))
+
+
 def rotated_line(essay: str) -> str:
     words = _sentences(essay)[1].rstrip(".").split()[:9]
     out, i = [], 0
@@ -141,13 +148,15 @@ def particles_zh(essay: str) -> str:
 
 
 def spread_stuffing(essay: str) -> str:
+    """~29% of the words inserted, spread over 25 terms so that none passes its own allowance."""
     rng = random.Random(0)
-    terms = ("remarkable profound vibrant essential brilliant insightful compelling transformative nuanced "
-             "exceptional meaningful extraordinary").split()
+    terms = ("remarkable profound vibrant brilliant insightful compelling transformative nuanced exceptional "
+             "extraordinary luminous resonant visionary enduring heartfelt stunning captivating masterful "
+             "radiant timeless poignant evocative splendid illuminating inspiring").split()
     out = []
-    for w in _cut(essay, int(count_length(essay) * 0.72)).split(" "):
+    for w in _cut(essay, int(count_length(essay) * 0.71)).split(" "):
         out.append(w)
-        if rng.random() < 0.4:
+        if rng.random() < 0.41:
             out.append(rng.choice(terms))
     return " ".join(out)
 
@@ -156,6 +165,10 @@ HACKS = {
     "lines_repeated_en": (PROMPT_EN, EN, lines_repeated(EN)),
     "lines_repeated_zh": (PROMPT_ZH, ZH, lines_repeated(ZH)),
     "rotated_line_en": (PROMPT_EN, EN, rotated_line(EN)),
+    "short_items_en": (PROMPT_EN, EN, short_items(EN)),
+    "short_items_zh": (PROMPT_ZH, ZH, short_items(ZH)),
+    "restated_thesis_en": (PROMPT_EN, (DATA / "honest_essay.txt").read_text()[:2300].rsplit("\n\n", 1)[0],
+                           (DATA / "restated_thesis.txt").read_text()),
     "resplit_copy_en": (PROMPT_EN, EN, resplit_copy(EN)),
     "one_paragraph_copy_en": (PROMPT_EN, EN, one_paragraph_copy(EN)),
     "synonym_copy_en": (PROMPT_EN, EN, synonym_copy(EN)),

@@ -166,3 +166,65 @@ def test_metrics_hand_computed():
     raw = text.encode()
     assert m["compression_ratio"] == pytest.approx(len(raw) / len(zlib.compress(raw, 9)))
     assert set(rep.repetition_score(text)[1]) <= set(m)
+
+
+# ----------------------------------------------------------------------------- across the whole answer
+
+S1 = "The harbour opens at six every morning and closes at dusk."        # 11 tokens
+S2 = "Fishing boats leave before the sun rises over the grey hills."    # 11 tokens
+S3 = "Tourists arrive later, buying smoked fish from the old market."   # 10 tokens
+
+
+def test_copy_with_a_word_added_is_contained_in_earlier_text():
+    # S1 again with one word inserted: 12 tokens, 9 four-gram positions start in it; the three
+    # 4-grams around "truly" are new, 6 of 9 were seen in S1 -> 6/9 >= 0.5: a copy
+    copy = "The harbour opens truly at six every morning and closes at dusk."
+    text = f"{S1} {S2} {S3}\n\n{copy}"
+    report = rep.analyze_repetition(text)
+    assert report.exact_repeat_share == 0.0
+    assert report.copy_share == pytest.approx(12 / 44)
+    off = rep.RepetitionConfig(copy_containment=1.01)
+    assert rep.analyze_repetition(text, off).copy_share == 0.0
+
+
+def test_rotated_line_is_a_bag_repeat():
+    text = "red kite over the hill\nkite over the hill red\nover the hill red kite"
+    report = rep.analyze_repetition(text)
+    assert report.skeleton_share == pytest.approx(10 / 15)                 # two later lines, same bag
+
+
+def test_synonym_swapped_copy_keeps_the_skeleton():
+    a = "The old lighthouse on the northern cliff was painted white in the spring."
+    b = "The ancient beacon on the upper headland was coated pale in the autumn."
+    # skeleton of both: the _ on the _ was _ in the _  (6 function words, 4 slots)
+    text = f"{a}\n\n{S2}\n\n{b}"
+    report = rep.analyze_repetition(text)
+    assert report.skeleton_share == pytest.approx(13 / 37)
+    off = rep.RepetitionConfig(skeleton_min_function=10**6)
+    assert rep.analyze_repetition(text, off).skeleton_share == 0.0
+
+
+def test_short_lines_repeated_are_pooled_across_paragraphs():
+    items = ["- fresh bread", "- cold milk", "- two apples"]               # 2 tokens each: below every floor
+    text = "\n".join(items * 10)                                            # 60 tokens, 54 repeated
+    report = rep.analyze_repetition(text)
+    assert report.repeated_share >= 0.85 and report.score == 0.0
+
+
+def test_whole_answer_as_one_paragraph_is_cut_into_blocks():
+    doc = tokenize_answer(" ".join([S1, S2, S3] * 10))                       # one paragraph, 320 tokens
+    blocks = rep.answer_blocks(doc, rep.DEFAULT)
+    assert len(blocks) >= 3 and blocks[0][0] == 0 and blocks[-1][1] == 320
+    assert all(b - a <= 160 for a, b in blocks)
+
+
+def test_refrains_in_verse_are_forgiven_but_not_in_prose():
+    verse = ("the road runs down to the sea\nthe gulls cry over the bay\nsing low, sing low\n"
+             "the nets hang out to dry\nthe boats come in at noon\nsing low, sing low\n"
+             "the lamps are lit at dusk\nthe tide goes out again\nsing low, sing low")
+    report = rep.analyze_repetition(verse)
+    assert report.refrain_share > 0 and report.repeated_share == 0.0 and report.score == 1.0
+    prose = f"{S1} {S2}\n\n{S3}\n\n{S1}"
+    assert rep.analyze_repetition(prose).repeated_share == pytest.approx(11 / 43)
+    no_refrains = rep.RepetitionConfig(refrain_runs=0)
+    assert rep.analyze_repetition(verse, no_refrains).repeated_share > 0

@@ -32,6 +32,9 @@ overlap of their content-term sets, ``w(A & B) / min(w(A), w(B))`` with in-answe
 ``min_content_words`` terms and ``min_size_ratio`` of the larger one's (reordered sentences,
 swapped words; the IDF keeps the answer's topic words from making honest blocks look alike).
 Both are exact set computations through an inverted index (no MinHash estimate, no noise).
+Of a near-duplicate block, the units that take part in the match count (at least
+``unit_shingle_share`` of their shingles or ``unit_content_share`` of their content terms
+occur in the earlier block), so a pooled block of short lines is not flagged as a whole.
 
 **Refrains.** Honest verse repeats a chorus. A maximal run of repeated tokens of at most
 ``refrain_tokens`` tokens that is made of whole lines averaging at most ``refrain_line_tokens``
@@ -88,6 +91,8 @@ class RepetitionConfig:
     content_containment: float = 0.55 # content-word set overlap that marks a near duplicate
     min_content_words: int = 6        # smaller content-word set needed for the overlap check
     min_size_ratio: float = 0.5       # smaller / larger content-word set size for the overlap check
+    unit_shingle_share: float = 0.3   # a unit of a near-duplicate block counts when this share of its
+    unit_content_share: float = 0.5   # shingles, or this share of its content terms, are in the match
     refrain_tokens: int = 48          # a run of repeated tokens up to this long may be a refrain
     refrain_runs: int = 8             # refrain runs not counted per answer
     refrain_line_tokens: int = 12     # ... made of whole lines this short on average (verse)
@@ -342,6 +347,31 @@ def _unit_repeats(doc: TokenizedAnswer, hashes: np.ndarray, func: np.ndarray,
     return exact, copied & ~exact, skel & ~exact
 
 
+def _near_duplicate_units(answer: str, doc: TokenizedAnswer, hashes: np.ndarray, pairs: list[tuple],
+                          cfg: RepetitionConfig) -> np.ndarray:
+    """[T] tokens of the units (sentences, lines) of each near-duplicate block that take part in
+    the match: at least ``unit_shingle_share`` of the unit's shingles, or ``unit_content_share``
+    of its content terms, occur in the earlier block. A pooled block of short lines is flagged
+    only where its lines match, not as a whole."""
+    mask = np.zeros(len(doc.tokens), dtype=bool)
+    if not pairs:
+        return mask
+    k = cfg.shingle_size
+    grams = ngram_hashes(hashes, k)
+    starts = doc.sentence_starts
+    for (ea, eb), (la, lb), _, _ in pairs:
+        earlier_shingles = set(grams[ea: max(ea, eb - k + 1)].tolist())
+        earlier_terms = set(terms_between(answer, ea, eb))
+        for u in range(int(doc.sentence[la]), int(doc.sentence[lb - 1]) + 1):
+            a, b = max(la, int(starts[u])), min(lb, int(starts[u + 1]))
+            own = grams[a: max(a, b - k + 1)].tolist()
+            terms = terms_between(answer, a, b)
+            if ((own and sum(g in earlier_shingles for g in own) >= cfg.unit_shingle_share * len(own))
+                    or (terms and sum(t in earlier_terms for t in terms) >= cfg.unit_content_share * len(terms))):
+                mask[a:b] = True
+    return mask
+
+
 def _loop_repeats(doc: TokenizedAnswer, hashes: np.ndarray, n: int) -> tuple[int, int]:
     """(repeated n-gram positions, n-gram positions) over all paragraphs; a position is repeated
     when its n-gram already occurred earlier in the same paragraph."""
@@ -399,9 +429,7 @@ def analyze_repetition(answer: str, cfg: RepetitionConfig = DEFAULT) -> Repetiti
     unit_mask = np.repeat(exact | copied | skel, unit_len)
     blocks = answer_blocks(doc, cfg)
     pairs = _near_duplicate_blocks(answer, hashes, cfg, blocks) if cfg.near_duplicates else []
-    block_mask = np.zeros(total, dtype=bool)
-    for _, (a, b), _, _ in pairs:
-        block_mask[a:b] = True
+    block_mask = _near_duplicate_units(answer, doc, hashes, pairs, cfg)
     mask = unit_mask | block_mask
     flagged = int(mask.sum())
     forgiven = _forgive_refrains(mask, doc.line, cfg)
