@@ -224,7 +224,7 @@ def test_refrains_in_verse_are_forgiven_but_not_in_prose():
              "the lamps are lit at dusk\nthe tide goes out again\nsing low, sing low")
     report = rep.analyze_repetition(verse)
     assert report.refrain_share > 0 and report.repeated_share == 0.0 and report.score == 1.0
-    prose = f"{S1} {S2}\n\n{S3}\n\n{S1}"
-    assert rep.analyze_repetition(prose).repeated_share == pytest.approx(11 / 43)
+    prose = f"{S1} {S2} {S3}\n\n{S2} {S3} {S1}\n\n{S1} {S3}"     # 32 + 32 + 21 tokens, all repeats after the first
+    assert rep.analyze_repetition(prose).repeated_share == pytest.approx(53 / 85)
     no_refrains = rep.RepetitionConfig(refrain_runs=0)
     assert rep.analyze_repetition(verse, no_refrains).repeated_share > 0

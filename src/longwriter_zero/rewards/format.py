@@ -78,7 +78,7 @@ class FormatReward:
         parsed = parse_completion(completion, self.require_think)
         structure = 1.0 if parsed.well_formed else 0.0
         rep = analyze_repetition(parsed.answer, self.repetition_cfg)
-        pad = analyze_padding(parsed.answer, prompt, self.padding_cfg)
+        pad = analyze_padding(parsed.answer, prompt, self.padding_cfg, rep.flagged)
         stuff = analyze_stuffing(parsed.answer, prompt, self.stuffing_cfg)
         score = structure
         if self.repetition:

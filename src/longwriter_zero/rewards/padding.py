@@ -121,7 +121,9 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _STRUCTURED_LINE = re.compile(r"^\s*(?:[-*+•#>]|\d+[.)、]|\|.*\|)|\|.*\|")
 
 _BILINGUAL = re.compile(r"bilingual|translat|side[- ]by[- ]side|both (?:in )?(?:english and chinese|chinese and english)"
-                        r"|双语|翻译|译文|中英|英汉|汉英|对照")
+                        r"|english[- ]chinese|chinese[- ]english|both languages|pinyin"
+                        r"|(?:learner|learners|learning|learn|teach|teaching) (?:of )?(?:chinese|mandarin|english)"
+                        r"|双语|翻译|译文|中英|英汉|汉英|对照|学英语|学习英语|学中文|学习中文")
 _WANTS_EN = re.compile(r"\bin english\b|用英文|用英语|以英文|以英语|英文写|英语写|英文回答|英语回答|英文撰写|英语撰写")
 _WANTS_ZH = re.compile(r"\bin (?:chinese|mandarin)\b|用中文|用汉语|以中文|以汉语|中文写|中文回答|中文撰写")
 
@@ -216,8 +218,11 @@ def _pad_classes(tokens) -> np.ndarray:
     return np.fromiter(map(cache.__getitem__, tokens), dtype=np.int8, count=len(tokens))
 
 
-def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT) -> PaddingReport:
-    """Padding measures of one answer against its request (formulas in the module docstring)."""
+def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
+                    repeated: np.ndarray | None = None) -> PaddingReport:
+    """Padding measures of one answer against its request (formulas in the module docstring).
+    ``repeated`` [T]: tokens the repetition measure flagged (refrains included), left out of the
+    restatement measure; by default, units that repeat an earlier unit exactly."""
     doc = tokenize_answer(answer)
     tokens = doc.tokens
     total = len(tokens)
@@ -266,7 +271,7 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
     n_func = per_unit(func)
     en_cand = (english & ~filler & (unit_latin >= cfg.salad_min_words)
                & (n_func < cfg.salad_function_share * unit_latin))
-    zh_cand = (~english & (unit_cjk >= cfg.salad_min_cjk) & (n_func < cfg.salad_zh_function_share * unit_cjk))
+    zh_cand = np.zeros(n_units, dtype=bool)
     salad = np.zeros(n_units, dtype=bool)
     candidates = np.flatnonzero(en_cand | zh_cand)
     if len(candidates):
@@ -285,7 +290,7 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
                 salad[s] = (line.count("、") + line.count("，")) * share < unit_cjk[s] / 8
     marked = other | filler | salad
     marked_tokens = float(unit_len[marked].sum())
-    restated = max(0.0, pervasive_share(answer, cfg) - cfg.restate_tolerance)
+    restated = max(0.0, pervasive_share(answer, cfg, repeated) - cfg.restate_tolerance)
     padded_share = min(1.0, (marked_tokens + excess) / total + restated)
     score = max(0.0, 1.0 - cfg.slope * max(0.0, padded_share - cfg.tolerance))
     return PaddingReport(total, want, float(unit_len[other].sum()) / total, excess / total,
@@ -311,24 +316,28 @@ def stem(word: str) -> str:
     return out
 
 
-def pervasive_share(answer: str, cfg: PaddingConfig = DEFAULT) -> float:
+def pervasive_share(answer: str, cfg: PaddingConfig = DEFAULT, repeated: np.ndarray | None = None) -> float:
     """Share of the content tokens (of blocks) whose term occurs in at least
     ``restate_block_share`` of the answer's blocks; 0 with fewer than ``restate_min_blocks``.
-    Units (sentences, lines) that repeat an earlier unit exactly are left out."""
+    Tokens in ``repeated`` (default: units that repeat an earlier unit exactly) are left out:
+    repetition is the repetition measure's business."""
     doc = tokenize_answer(answer)
     rep = REPETITION_DEFAULT
     blocks = [(a, b) for a, b in answer_blocks(doc, rep) if b - a >= rep.min_paragraph_tokens]
     if len(blocks) < cfg.restate_min_blocks:
         return 0.0
     # units said before (refrains, choruses, copies) are repetition's business, not restatement
-    seen: set = set()
-    said_before = np.zeros(len(doc.tokens), dtype=bool)
-    starts = doc.sentence_starts
-    for s in range(len(starts) - 1):
-        key = doc.tokens[starts[s]: starts[s + 1]]
-        if key in seen:
-            said_before[starts[s]: starts[s + 1]] = True
-        seen.add(key)
+    if repeated is not None:
+        said_before = repeated
+    else:
+        seen: set = set()
+        said_before = np.zeros(len(doc.tokens), dtype=bool)
+        starts = doc.sentence_starts
+        for s in range(len(starts) - 1):
+            key = doc.tokens[starts[s]: starts[s + 1]]
+            if key in seen:
+                said_before[starts[s]: starts[s + 1]] = True
+            seen.add(key)
     all_terms, pos = answer_terms(answer)
     keep = ~said_before[pos] if len(pos) else np.zeros(0, dtype=bool)
     terms = []

@@ -43,8 +43,9 @@ occurrence; the first ``refrain_runs`` such runs of an answer are not
 counted. A hack that repeats lines for length produces long runs (or many short ones), which
 are; repeated prose sentences never count as refrains.
 
-**Loops.** Inside each paragraph, the share of 4-gram positions whose 4-gram already occurred
-earlier in the same paragraph (``loop_tolerance`` of them cost nothing).
+**Loops.** Inside each unit (sentence or line), the share of 4-gram positions whose 4-gram
+already occurred earlier in the same unit (``loop_tolerance`` of them cost nothing): a
+degenerate loop within one run-on sentence. Repeats across units are counted above.
 
 Score::
 
@@ -92,12 +93,14 @@ class RepetitionConfig:
     min_content_words: int = 6        # smaller content-word set needed for the overlap check
     min_size_ratio: float = 0.5       # smaller / larger content-word set size for the overlap check
     unit_shingle_share: float = 0.3   # a unit of a near-duplicate block counts when this share of its
-    unit_content_share: float = 0.5   # shingles, or this share of its content terms, are in the match
+    unit_content_share: float = 0.7   # shingles, or this share of its content terms, are in the match
     refrain_tokens: int = 48          # a run of repeated tokens up to this long may be a refrain
     refrain_runs: int = 8             # refrain runs not counted per answer
-    refrain_line_tokens: int = 12     # ... made of whole lines this short on average (verse)
-    loop_n: int = 4                   # n of the in-paragraph loop measure
-    loop_tolerance: float = 0.1       # in-paragraph repeated-n-gram rate that costs nothing
+    structured_line_tokens: int = 30  # lines this short (verse, list items) make an answer line-structured
+    structured_min_lines: int = 4     # ... when it has at least this many lines
+    refrain_max_share: float = 0.45   # at most this share of the answer is forgiven as refrains
+    loop_n: int = 4                   # n of the in-unit loop measure
+    loop_tolerance: float = 0.1       # in-unit repeated-n-gram rate that costs nothing
     slope: float = 2.0                # score = 1 - slope * share (clipped at 0)
 
 
@@ -116,16 +119,18 @@ class RepetitionReport:
     repeated_share: float            # share of tokens in any of the above, refrains excluded
     near_dup_paragraphs: int         # blocks flagged as near duplicates of an earlier one
     near_dup_rate: float             # near_dup_paragraphs / blocks checked
-    loop_rate: float                 # token-weighted in-paragraph repeated-n-gram rate
+    loop_rate: float                 # token-weighted in-unit repeated-n-gram rate
     score: float
     pairs: list = field(default_factory=list)  # [(earlier, later, "shingle"|"content", similarity)]
     mask: np.ndarray | None = None   # [T] True for counted repeated tokens (not a part)
+    flagged: np.ndarray | None = None  # [T] True for repeated tokens, refrains included (not a part)
 
     def parts(self) -> dict[str, float]:
         """Numeric parts for ``RewardOutput.parts``."""
         d = asdict(self)
         d.pop("pairs")
         d.pop("mask")
+        d.pop("flagged")
         return {k: float(v) for k, v in d.items()}
 
 
@@ -373,12 +378,13 @@ def _near_duplicate_units(answer: str, doc: TokenizedAnswer, hashes: np.ndarray,
 
 
 def _loop_repeats(doc: TokenizedAnswer, hashes: np.ndarray, n: int) -> tuple[int, int]:
-    """(repeated n-gram positions, n-gram positions) over all paragraphs; a position is repeated
-    when its n-gram already occurred earlier in the same paragraph."""
+    """(repeated n-gram positions, n-gram positions) over all units (sentences, lines); a position
+    is repeated when its n-gram already occurred earlier in the same unit. Repeats across units
+    are the unit measures' business."""
     grams = ngram_hashes(hashes, n)
     if len(grams) == 0:
         return 0, 0
-    para = doc.paragraph
+    para = doc.sentence
     inside = para[: len(grams)] == para[n - 1:]                              # n-gram within one paragraph
     with np.errstate(over="ignore"):
         keyed = grams[inside] ^ (para[: len(grams)][inside].astype(np.uint64) * _MIX[3])
@@ -386,30 +392,45 @@ def _loop_repeats(doc: TokenizedAnswer, hashes: np.ndarray, n: int) -> tuple[int
     return total - len(np.unique(keyed)), total
 
 
-def _forgive_refrains(mask: np.ndarray, line: np.ndarray, cfg: RepetitionConfig) -> int:
-    """In verse (at least half the tokens on lines of at most ``refrain_line_tokens`` tokens),
-    clear (in place) the first ``refrain_runs`` runs of set tokens in ``mask`` that are whole
-    short lines: at most ``refrain_tokens`` tokens, starting at a line start, ending at a
-    line end, lines of at most ``refrain_line_tokens`` tokens on average. Returns tokens cleared."""
-    if not mask.any() or cfg.refrain_runs <= 0:
-        return 0
-    n = len(mask)
+def line_structured(line: np.ndarray, paragraph: np.ndarray, cfg: RepetitionConfig) -> bool:
+    """Verse, lists, tables, dialogue: at least ``structured_min_lines`` lines, and at least half
+    the tokens on lines of at most
+    ``structured_line_tokens`` tokens (prose paragraphs are longer lines) or in paragraphs of
+    at least three lines."""
+    n = len(line)
+    if n == 0 or line[-1] + 1 < cfg.structured_min_lines:
+        return False
     line_len = np.bincount(line)
-    if line_len[line_len <= cfg.refrain_line_tokens].sum() < 0.5 * n:
-        return 0                                    # mostly prose: no refrains
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if line_len[line_len <= cfg.structured_line_tokens].sum() >= 0.5 * n:
+        return True
+    lines_per_para = np.bincount(paragraph[np.concatenate([[True], line[1:] != line[:-1]])])
+    return bool(lines_per_para[paragraph].__ge__(3).sum() >= 0.5 * n)
+
+
+def _forgive_refrains(mask: np.ndarray, line: np.ndarray, paragraph: np.ndarray, cfg: RepetitionConfig) -> int:
+    """In line-structured text (``line_structured``), clear (in place) the first
+    ``refrain_runs`` runs of set tokens in ``mask`` (runs cut at stanza boundaries: paragraphs of
+    several lines; when every paragraph is a single line, runs are not cut) that hold
+    at most ``refrain_tokens`` tokens, up to ``refrain_max_share`` of the answer. Returns the
+    tokens cleared."""
+    if not mask.any() or cfg.refrain_runs <= 0 or not line_structured(line, paragraph, cfg):
+        return 0
+    budget = cfg.refrain_max_share * len(mask)
+    if paragraph[-1] == line[-1]:                   # as many paragraphs as lines (ids count from 0)
+        paragraph = np.zeros_like(paragraph)        # every paragraph one line: no stanzas to cut at
+    new_para = np.concatenate([[False], paragraph[1:] != paragraph[:-1]])
+    starts = mask & (np.concatenate([[True], ~mask[:-1]]) | new_para)
+    ends = mask & (np.concatenate([~mask[1:], [True]]) | np.concatenate([new_para[1:], [True]]))
+    run_starts, run_ends = np.flatnonzero(starts), np.flatnonzero(ends) + 1
     cleared = runs = 0
     for a, b in zip(run_starts, run_ends):
         if runs >= cfg.refrain_runs:
             break
-        if b - a > cfg.refrain_tokens:
+        if b - a > cfg.refrain_tokens or cleared + (b - a) > budget:
             continue
-        whole = (a == 0 or line[a - 1] != line[a]) and (b == n or line[b] != line[b - 1])
-        if whole and (b - a) <= cfg.refrain_line_tokens * (int(line[b - 1]) - int(line[a]) + 1):
-            mask[a:b] = False
-            cleared += int(b - a)
-            runs += 1
+        mask[a:b] = False
+        cleared += int(b - a)
+        runs += 1
     return cleared
 
 
@@ -418,7 +439,8 @@ def analyze_repetition(answer: str, cfg: RepetitionConfig = DEFAULT) -> Repetiti
     doc = tokenize_answer(answer)
     total = len(doc.tokens)
     if total == 0:
-        return RepetitionReport(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 1.0, [], np.zeros(0, dtype=bool))
+        return RepetitionReport(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 1.0, [], np.zeros(0, dtype=bool),
+                                np.zeros(0, dtype=bool))
     hashes = token_hashes(doc.tokens)
     unit_len = np.diff(doc.sentence_starts)
     func = (token_classes(answer) & FUNCTION).astype(bool)
@@ -432,7 +454,8 @@ def analyze_repetition(answer: str, cfg: RepetitionConfig = DEFAULT) -> Repetiti
     block_mask = _near_duplicate_units(answer, doc, hashes, pairs, cfg)
     mask = unit_mask | block_mask
     flagged = int(mask.sum())
-    forgiven = _forgive_refrains(mask, doc.line, cfg)
+    flagged_mask = mask.copy()
+    forgiven = _forgive_refrains(mask, doc.line, doc.paragraph, cfg)
     loop_rep, loop_total = _loop_repeats(doc, hashes, cfg.loop_n)
     loop_rate = loop_rep / loop_total if loop_total else 0.0
     repeated_share = (flagged - forgiven) / total
@@ -447,7 +470,7 @@ def analyze_repetition(answer: str, cfg: RepetitionConfig = DEFAULT) -> Repetiti
         near_dup_share=int(block_mask.sum()) / total, refrain_share=forgiven / total,
         repeated_share=repeated_share, near_dup_paragraphs=len(pairs),
         near_dup_rate=len(pairs) / checked if checked else 0.0, loop_rate=loop_rate,
-        score=score, pairs=pairs, mask=mask)
+        score=score, pairs=pairs, mask=mask, flagged=flagged_mask)
 
 
 def repetition_score(answer: str, cfg: RepetitionConfig = DEFAULT) -> tuple[float, dict[str, float]]:

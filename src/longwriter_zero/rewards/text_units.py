@@ -5,8 +5,8 @@ Choices, shared by the repetition and stuffing measures:
 - Paragraphs: blocks separated by a blank line. A text with no blank line but several lines
   (models often emit single newlines between paragraphs) is split on every newline.
 - Sentences: split after ``. ! ?`` (plus closing quotes or brackets) when whitespace follows,
-  after ``。！？；…`` directly, and at every line break (a line of a poem, a list item or a
-  table row is its own unit). Abbreviations such as "Dr." split too; for repetition
+  after ``。！？；…`` directly, at every line break (a line of a poem or a list item is its
+  own unit) and at every ``|`` (a table cell is its own unit). Abbreviations such as "Dr." split too; for repetition
   measures that only makes units shorter, never hides a repeat.
 - Tokens: lower-cased Latin-script words and numbers (inner apostrophes and hyphens kept) and
   single CJK characters: nearly the units ``counting.count_length`` counts (LongBench-Write's
@@ -29,7 +29,7 @@ _CJK_RANGE = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 TOKEN = re.compile(rf"[A-Za-z0-9\u00c0-\u024f]+(?:['’\-][A-Za-z0-9\u00c0-\u024f]+)*|[{_CJK_RANGE}]")
 _CJK_CHAR = re.compile(rf"[{_CJK_RANGE}]")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|(?<=[。！？；…])[”’」』）)]*\s*|\n\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|(?<=[。！？；…])[”’」』）)]*\s*|\n\s*|\|")
 
 STOPWORDS = frozenset("""
 a about above after again against all also although am an and any are aren't as at be because been
