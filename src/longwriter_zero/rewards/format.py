@@ -46,7 +46,7 @@ from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing
 PARTS = ("structure", "repetition", "exact_repeat_share", "copy_share", "skeleton_share", "near_dup_share",
          "refrain_share", "repeated_share", "near_dup_paragraphs", "loop_rate", "padding", "other_language_share",
          "particle_share", "filler_share", "salad_share", "restated_share", "padded_share", "stuffing", "stuffed_share",
-         "spread_share")
+         "spread_share", "praise_share")
 
 
 def structure_score(completion: str, require_think: bool = True) -> float:
@@ -88,7 +88,8 @@ class FormatReward:
         if self.stuffing_penalty:
             score *= stuff.score
         parts = {"structure": structure, "repetition": rep.score, **rep.parts(), **pad.parts(),
-                 "stuffing": stuff.score, "stuffed_share": stuff.stuffed_share, "spread_share": stuff.spread_share}
+                 "stuffing": stuff.score, "stuffed_share": stuff.stuffed_share, "spread_share": stuff.spread_share,
+                 "praise_share": stuff.praise_share}
         parts["near_dup_paragraphs"] = float(rep.near_dup_paragraphs)
         return score, parts
 

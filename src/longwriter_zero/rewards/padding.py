@@ -89,6 +89,16 @@ attention deserve deserves deserved careful carefully closely close look looking
 discussed explore explored exploring examine examined further ever always often sometimes
 time times today nowadays world life day days moment present current currently modern
 course full fuller whole complete total real actual true simple basic obvious ultimate
+idea ideas notion notions concept concepts observation observations statement statements claim claims
+argument arguments opinion opinions view views viewpoint belief beliefs approach element elements component
+components dimension dimensions facet facets side sides angle angles detail details situation situations
+circumstance circumstances case cases agree agreed agreement argue argued believe believed feel felt seem
+seems seemed appear appears appeared suggest suggests indicate indicates reveal reveals show shows shown
+showed demonstrate demonstrates illustrate illustrates highlight highlights emphasize emphasise emphasized
+emphasised stress stressed underscore underscores overstate overstated understate understated exaggerate
+exaggerated deny denied ignore ignored overlook overlooked raise raises raised bring brings brought
+worthy noteworthy needless unquestionably inevitably naturally ultimately overall never always
+anything everyone everything somewhat rather pretty fairly greatly hugely vastly immensely enormously
 """.split())
 _SUFFIXES = ("ings", "ing", "edly", "ed", "ly", "es", "s")
 
@@ -114,6 +124,11 @@ GENERIC_ZH = tuple(sorted("""
 这个问题 这一问题 这个方面 这一方面 这些方面 各个方面 方方面面 各种各样 许多 很多 一些 某些 不同的 各种
 一定 确实 的确 真的 当然 其实 总之 因此 所以 然而 同时 此外 另外 首先 其次 最后 最终 总是 始终
 值得 注意 关注 重视 思考 认识 理解 了解 知道 看到 发现 认为 觉得 明白 清楚 问题 方面 事情 东西 情况 内容 话题
+相信 认同 赞同 同意 看法 观点 意见 想法 应当 对此 对于 进行 深刻 深入 反思 探讨 讨论 整个 全部 一切 所有
+关键 核心 根本 本质 重点 所在 正是 就是 意义 作用 影响 价值 关于 有关 可以 能够 需要 必须 应该 还有
+可说 这一点 这点 那么 而言 来说 层面 角度 程度 大家 人们 每个人 我们 你们 他们 已经 一直 无疑 毫无疑问
+不可否认 不难发现 不难看出 可见 因而 从而 于是 进而 以及 并且 而且 不仅 无论如何 这里 那里 这样 那样
+这种 那种 如此 非常之 极为 相当 很多人 许多人 不少人 值得一提 值得注意 需要注意 不可忽略 意味着 说明
 """.split(), key=len, reverse=True))
 _GENERIC_ZH_RE = re.compile("|".join(map(re.escape, GENERIC_ZH)))
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

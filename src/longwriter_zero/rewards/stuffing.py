@@ -20,8 +20,14 @@ ordinary-text expectation and with the prompt:
   lower allowance ``spread_allowed = max(spread_min_count, spread_rate * n)`` (times
   ``prompt_factor`` for request terms). Honest long-form text keeps it under a few per cent
   (the project's test essay: 0.2%); ``spread_tolerance`` of it is free.
-- Score ``= max(0, 1 - slope * max(stuffed_share, spread_share - spread_tolerance))``; 1.0
-  means no stuffing.
+- Praise words, the high-reward keywords a writing reward model is hacked with (``PRAISE_EN``:
+  vivid, insightful, nuanced, ...; ``PRAISE_ZH``: 生动, 深刻, 精彩, ...): ``praise_share`` is their
+  length units over the answer's, and above ``praise_rate`` (honest prose stays near 1%; a
+  review that praises a book, a little more) the excess counts, ``praise_slope`` per unit.
+  Sprinkled over thirty different praise words, no term passes its own allowance; the total
+  does.
+- Score ``= max(0, 1 - slope * max(stuffed_share, spread_share - spread_tolerance,
+  praise_slope / slope * (praise_share - praise_rate)))``; 1.0 means no stuffing.
 
 For monitoring, the report also carries the top-k share of non-prompt terms and the share
 Zipf's law (exponent 1) would give the top k of the answer's own vocabulary,
@@ -34,6 +40,7 @@ texts passes. The measure is meant to catch the gross hack, cheaply, at every st
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -41,7 +48,29 @@ from typing import Sequence
 from longwriter_zero.prompts import parse_completion
 from longwriter_zero.rewards.base import RewardOutput
 from longwriter_zero.rewards.registry import register_reward
-from longwriter_zero.rewards.text_units import answer_terms, content_words, tokenize
+from longwriter_zero.rewards.text_units import answer_terms, content_words, tokenize, tokenize_answer
+
+
+# evaluative words that say a text is good instead of making it good (adverbs in -ly count too)
+PRAISE_EN = frozenset("""
+vivid insightful compelling nuanced comprehensive profound engaging rigorous eloquent thoughtful original
+coherent powerful memorable elegant persuasive detailed creative balanced authentic meaningful rich
+sophisticated captivating illuminating masterful evocative precise brilliant excellent outstanding superb
+remarkable exceptional extraordinary stunning magnificent splendid wonderful marvelous marvellous fantastic
+amazing incredible impressive exquisite beautiful poignant resonant luminous lyrical gripping riveting
+enthralling mesmerizing mesmerising breathtaking inspiring inspirational transformative visionary timeless
+enduring heartfelt moving touching stirring striking refined polished crisp lucid articulate incisive
+penetrating perceptive astute erudite scholarly thorough meticulous careful deep deeply profoundly
+innovative novel fresh unique distinctive groundbreaking pioneering seminal definitive authoritative
+cogent convincing forceful impactful dynamic vibrant lively colorful colourful textured layered intricate
+nuance depth insight brilliance eloquence elegance clarity richness beauty excellence mastery artistry
+""".split())
+PRAISE_ZH = tuple(sorted("""
+生动 深刻 精彩 细腻 全面 独到 严谨 优美 感人 新颖 透彻 丰富 流畅 鲜明 深入 真挚 精辟 巧妙 充实 完整 清晰
+有力 动人 卓越 精妙 深远 具体 详实 出色 杰出 优秀 精湛 精美 精致 精炼 深邃 独特 创新 独具匠心 引人入胜
+扣人心弦 震撼 感染力 说服力 美妙 绝妙 精准 准确 深厚 厚重 凝练 简洁 隽永 雄浑 大气 灵动 传神 细致 周全
+""".split(), key=len, reverse=True))
+_PRAISE_ZH_RE = re.compile("|".join(map(re.escape, PRAISE_ZH)))
 
 
 @dataclass(frozen=True)
@@ -54,6 +83,8 @@ class StuffingConfig:
     spread_rate: float = 0.012      # lower per-term allowance of the total cap
     spread_min_count: int = 4
     spread_tolerance: float = 0.05  # total excess over the lower allowance that costs nothing
+    praise_rate: float = 0.03       # praise words allowed, share of the answer's length units
+    praise_slope: float = 6.0       # score = 1 - praise_slope * (praise_share - praise_rate)
     slope: float = 10.0             # score = 1 - slope * max(stuffed_share, spread excess)
 
 
@@ -67,6 +98,7 @@ class StuffingReport:
     content_terms: int                      # n
     stuffed_share: float                    # excess uses of over-used terms / n
     spread_share: float                     # excess uses over the lower allowance, all terms / n
+    praise_share: float                     # praise words' length units / the answer's
     top_k_share: float                      # share of the k most frequent non-prompt terms
     zipf_top_k_share: float                 # H(k) / H(V): Zipf's share for the top k of V types
     top_terms: list = field(default_factory=list)  # [(term, count, rate, in_prompt, over_used)]
@@ -74,7 +106,8 @@ class StuffingReport:
     def parts(self) -> dict[str, float]:
         over = [t for t in self.top_terms if t[4]]
         return {"score": self.score, "judged": float(self.judged), "content_terms": float(self.content_terms),
-                "stuffed_share": self.stuffed_share, "spread_share": self.spread_share, "top_k_share": self.top_k_share,
+                "stuffed_share": self.stuffed_share, "spread_share": self.spread_share,
+                "praise_share": self.praise_share, "top_k_share": self.top_k_share,
                 "zipf_top_k_share": self.zipf_top_k_share, "over_used_terms": float(len(over)),
                 "top_rate": self.top_terms[0][2] if self.top_terms else 0.0}
 
@@ -114,8 +147,21 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
     judged = n >= cfg.min_content_terms
     stuffed_share = excess / n if n and judged else 0.0
     spread_share = spread / n if n and judged else 0.0
-    score = max(0.0, 1.0 - cfg.slope * max(stuffed_share, spread_share - cfg.spread_tolerance))
-    return StuffingReport(score, judged, n, stuffed_share, spread_share, top_k_share, zipf, top_terms)
+    praise = praise_share(answer) if judged else 0.0
+    penalty = max(stuffed_share, spread_share - cfg.spread_tolerance,
+                  cfg.praise_slope / cfg.slope * (praise - cfg.praise_rate))
+    score = max(0.0, 1.0 - cfg.slope * penalty)
+    return StuffingReport(score, judged, n, stuffed_share, spread_share, praise, top_k_share, zipf, top_terms)
+
+
+def praise_share(answer: str) -> float:
+    """Length units of praise words (``PRAISE_EN`` tokens, ``PRAISE_ZH`` words) / all tokens."""
+    tokens = tokenize_answer(answer).tokens
+    if not tokens:
+        return 0.0
+    english = sum(1 for t in tokens if t in PRAISE_EN or (t.endswith("ly") and t[:-2] in PRAISE_EN))
+    chinese = sum(len(m.group(0)) for m in _PRAISE_ZH_RE.finditer(answer))
+    return (english + chinese) / len(tokens)
 
 
 def stuffing_score(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT) -> tuple[float, dict[str, float]]:
