@@ -105,9 +105,9 @@ def test_pervasive_share_hand_computed():
     assert pad.pervasive_share(text) == pytest.approx(8 / 30)
     assert pad.pervasive_share("\n\n".join(blocks[:3])) == 0.0              # fewer than 4 blocks
     report = analyze_padding(text, "Describe a harbour lamp.")
-    assert report.restated_share == max(0.0, 8 / 30 - PaddingConfig().restate_tolerance)
-    strict = PaddingConfig(restate_tolerance=0.2)
-    assert analyze_padding(text, "Describe a harbour lamp.", strict).restated_share == pytest.approx(8 / 30 - 0.2)
+    assert report.restated_share == 0.0                                    # 8/30 is under the English tolerance
+    strict = PaddingConfig(restate_tolerance_en=0.2)
+    assert analyze_padding(text, "Describe a harbour lamp.", strict).restated_share == pytest.approx(2 * (8 / 30 - 0.2))
     # a refrain repeated verbatim is not restatement: only its first occurrence counts
     # (content: lamp harbour keeps sailors safe -> 5 terms, 2 of them pervasive)
     refrain = "the lamp in the harbour keeps the sailors safe"

@@ -34,8 +34,9 @@ padding; the union is ``padded_share``:
    is *pervasive* when it occurs in at least ``restate_block_share`` of the blocks. Honest text
    has one or two such topic words (the project's test essays: 1% and 7% of their content
    tokens); an answer that restates one claim chapter after chapter has half its content in
-   them. The share of content tokens that are pervasive, above ``restate_tolerance``, counts
-   as padding.
+   them. The share of content terms that are pervasive, above ``restate_tolerance_en`` (answers
+   mostly in Latin script) or ``restate_tolerance_zh`` (mostly CJK: bigram terms dilute the
+   share), times ``restate_scale``, counts as padding.
 
 Score::
 
@@ -158,7 +159,9 @@ class PaddingConfig:
     salad_words_per_comma: int = 4      # a unit with more commas than words / this is an enumeration
     restate_min_blocks: int = 4         # blocks needed before restatement is judged
     restate_block_share: float = 0.5    # a term in at least this share of the blocks is pervasive
-    restate_tolerance: float = 0.3      # pervasive share of the content tokens that costs nothing
+    restate_tolerance_en: float = 0.32  # pervasive share of the content terms that costs nothing (words)
+    restate_tolerance_zh: float = 0.16  # ... (Chinese bigrams: more terms per word, lower shares)
+    restate_scale: float = 2.0          # padding per unit of pervasive share above the tolerance
     tolerance: float = 0.03             # padded share that costs nothing
     slope: float = 3.0                  # score = 1 - slope * (padded_share - tolerance)
 
@@ -305,7 +308,8 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
                 salad[s] = (line.count("、") + line.count("，")) * share < unit_cjk[s] / 8
     marked = other | filler | salad
     marked_tokens = float(unit_len[marked].sum())
-    restated = max(0.0, pervasive_share(answer, cfg, repeated) - cfg.restate_tolerance)
+    tolerance = cfg.restate_tolerance_zh if unit_cjk.sum() > unit_latin.sum() else cfg.restate_tolerance_en
+    restated = cfg.restate_scale * max(0.0, pervasive_share(answer, cfg, repeated) - tolerance)
     padded_share = min(1.0, (marked_tokens + excess) / total + restated)
     score = max(0.0, 1.0 - cfg.slope * max(0.0, padded_share - cfg.tolerance))
     return PaddingReport(total, want, float(unit_len[other].sum()) / total, excess / total,

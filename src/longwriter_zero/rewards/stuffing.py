@@ -75,7 +75,7 @@ _PRAISE_ZH_RE = re.compile("|".join(map(re.escape, PRAISE_ZH)))
 
 @dataclass(frozen=True)
 class StuffingConfig:
-    max_rate: float = 0.03          # allowed share of content terms for one non-prompt term
+    max_rate: float = 0.04          # allowed share of content terms for one non-prompt term
     prompt_factor: float = 3.0      # prompt terms may be this many times more frequent
     min_count: int = 5              # a term needs more than this many uses to count as stuffed
     min_content_terms: int = 150    # shorter answers are not judged
