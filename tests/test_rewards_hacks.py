@@ -7,6 +7,8 @@ suite in benchmarks/redteam/ holds more. A hack that is caught only by one detec
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import random
 import re
 from pathlib import Path
@@ -198,3 +200,47 @@ def test_hack_scores_at_most_half_of_honest(name):
 @pytest.mark.parametrize("prompt,essay", [(PROMPT_EN, EN), (PROMPT_ZH, ZH)])
 def test_honest_essays_keep_full_format(prompt, essay):
     assert FormatReward().score_one(prompt, f"<think>plan</think><answer>{essay}</answer>")[0] >= 0.95
+
+
+def _reward_with(prompt: str, answer: str, honest: str, repetition=None, padding=None, stuffing=None) -> float:
+    """``_reward`` with some detector configurations replaced."""
+    n_honest = count_length(honest)
+    fmt = FormatReward()
+    for attr, changes in (("repetition_cfg", repetition), ("padding_cfg", padding), ("stuffing_cfg", stuffing)):
+        if changes:
+            setattr(fmt, attr, dataclasses.replace(getattr(fmt, attr), **changes))
+    score = fmt.score_one(prompt, f"<think>plan</think><answer>{answer}</answer>")[0]
+    return length_reward(count_length(answer), int(n_honest * 0.9), int(n_honest * 1.1), 14000) * score
+
+
+# hack -> the detector(s) that catch it, switched off: the hack then scores above half its essay
+ABLATIONS = {
+    "synonym_copy_en": {"repetition": {"skeleton_min_function": 10**6}},
+    # (the repeated items also over-use their words and look like restatement: switched off too)
+    "short_items_en": {"repetition": {"copy_containment": 2.0, "pool_tokens": 10**6}, "stuffing": {"slope": 0.0},
+                       "padding": {"restate_tolerance_en": 1.0}},
+    "short_items_zh": {"repetition": {"copy_containment": 2.0, "pool_tokens": 10**6}, "stuffing": {"slope": 0.0},
+                       "padding": {"restate_tolerance_zh": 1.0}},
+    "translation_en_zh": {"padding": {"language": False}},
+    "translation_zh_en": {"padding": {"language": False}},
+    "particles_zh": {"padding": {"particle_rate": 1.0}},
+    "filler_en": {"padding": {"filler_min_tokens": 10**6}},
+    "word_salad_en": {"padding": {"salad_min_words": 10**6}},
+    # (25 praise words in every paragraph also look like restatement: switched off too)
+    "spread_stuffing_en": {"stuffing": {"spread_tolerance": 1.0, "praise_rate": 1.0},
+                           "padding": {"restate_tolerance_en": 1.0}},
+    "restated_thesis_en": {"padding": {"restate_tolerance_en": 1.0}},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ABLATIONS))
+def test_hack_passes_with_its_detector_switched_off(name):
+    prompt, honest, hack = HACKS[name]
+    assert _reward_with(prompt, hack, honest, **ABLATIONS[name]) > 0.5 * _reward(prompt, honest, honest)
+
+
+def test_honest_forms_keep_full_format():
+    rows = [json.loads(line) for line in (DATA / "honest_forms.jsonl").read_text().splitlines()]
+    for row in rows:
+        score = FormatReward().score_one(row["prompt"], f"<think>plan</think><answer>{row['response']}</answer>")[0]
+        assert score >= 0.95, row["id"]

@@ -26,8 +26,8 @@ ordinary-text expectation and with the prompt:
   review that praises a book, a little more) the excess counts, ``praise_slope`` per unit.
   Sprinkled over thirty different praise words, no term passes its own allowance; the total
   does.
-- Score ``= max(0, 1 - slope * max(stuffed_share, spread_share - spread_tolerance,
-  praise_slope / slope * (praise_share - praise_rate)))``; 1.0 means no stuffing.
+- Score ``= max(0, 1 - max(slope * stuffed_share, slope * (spread_share - spread_tolerance),
+  praise_slope * (praise_share - praise_rate)))``; 1.0 means no stuffing.
 
 For monitoring, the report also carries the top-k share of non-prompt terms and the share
 Zipf's law (exponent 1) would give the top k of the answer's own vocabulary,
@@ -148,9 +148,9 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
     stuffed_share = excess / n if n and judged else 0.0
     spread_share = spread / n if n and judged else 0.0
     praise = praise_share(answer) if judged else 0.0
-    penalty = max(stuffed_share, spread_share - cfg.spread_tolerance,
-                  cfg.praise_slope / cfg.slope * (praise - cfg.praise_rate))
-    score = max(0.0, 1.0 - cfg.slope * penalty)
+    penalty = max(cfg.slope * stuffed_share, cfg.slope * (spread_share - cfg.spread_tolerance),
+                  cfg.praise_slope * (praise - cfg.praise_rate))
+    score = min(1.0, max(0.0, 1.0 - penalty))
     return StuffingReport(score, judged, n, stuffed_share, spread_share, praise, top_k_share, zipf, top_terms)
 
 
