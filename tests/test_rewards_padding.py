@@ -117,3 +117,22 @@ def test_pervasive_share_hand_computed():
 def test_empty_answer():
     report = analyze_padding("", "Write.")
     assert report.score == 1.0 and report.padded_share == 0.0
+
+
+def test_other_latin_language_for_an_english_request():
+    en = "The river floods every spring and the farmers move their animals uphill."        # 12 tokens
+    fr = "La rivière déborde chaque printemps et les fermiers mènent leurs bêtes en haut."  # 13 tokens
+    report = analyze_padding(f"{en}\n\n{fr}", "Write about the river.")
+    assert report.other_language_share == pytest.approx(13 / 25)    # la, et, les, en: 4 French, 0 English
+    assert request_language("Écrivez un texte sur la rivière et les fermiers.") == "both"   # not judged
+    assert request_language("Write about the river in French.") == "both"
+
+
+def test_scrambled_words_are_salad_by_grammar():
+    # natural share of function words, random order: "the of" and "a in" never occur in English
+    scrambled = "animals the of river uphill a in floods every spring farmers move their barns old."
+    report = analyze_padding(scrambled, "Write.")
+    assert report.salad_share == 1.0
+    assert analyze_padding(scrambled, "Write.", PaddingConfig(salad_broken_pairs=10**6)).salad_share == 0.0
+    honest = "The farmers move their animals to the old barns in the spring, a habit of the valley."
+    assert analyze_padding(honest, "Write.").salad_share == 0.0

@@ -11,7 +11,10 @@ padding; the union is ``padded_share``:
    ``both`` and nothing is marked. Otherwise every unit (sentence or line) written in the other
    language is marked: an essay plus its translation counts one half only. A unit is Chinese
    when it holds at least as many CJK characters as Latin words, so English terms inside
-   Chinese sentences (and a Chinese name in an English one) are never marked.
+   Chinese sentences (and a Chinese name in an English one) are never marked. For an English
+   request, a unit with at least three function words of French, Spanish, German, Italian or
+   Portuguese (``FOREIGN_FUNCTION``), more than its English ones, is another language too; a
+   request written in, or asking for, another language is not judged.
 2. **Particles and intensifiers.** Chinese modal and structural particles
    (``PARTICLES``: 的 了 啊 呢 吧 呀 嘛 ...) above ``particle_rate`` of the CJK characters
    (honest prose stays near 6%), and English intensifiers (``INTENSIFIERS``: very, really,
@@ -27,7 +30,10 @@ padding; the union is ``padded_share``:
    (no grammar, no repetition: a string of unrelated words) is marked; for Chinese, a unit of at
    least ``salad_min_cjk`` characters with fewer than ``salad_zh_function_share`` function
    characters. Short units, table rows, list items, headings and comma-separated enumerations
-   (at least one comma per ``salad_words_per_comma`` words) are never salad.
+   (at least one comma per ``salad_words_per_comma`` words) are never salad. Words in random
+   order that keep a natural share of function words are caught by grammar instead: a unit with
+   at least ``salad_broken_pairs`` determiners followed directly by a function word ("the of",
+   "a the", "their is"), which English never writes, is salad too.
 5. **Restated thesis.** Chapters that say the same thing again in other words share their
    vocabulary: with at least ``restate_min_blocks`` blocks (paragraphs, see
    ``repetition.answer_blocks``), a content term (light-stemmed English word or Chinese bigram)
@@ -58,7 +64,7 @@ import numpy as np
 
 from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
 from longwriter_zero.rewards.repetition import answer_blocks
-from longwriter_zero.rewards.text_units import (CJK, FUNCTION, LATIN, TOKEN, ZH_FUNCTION_CHARS, answer_terms,
+from longwriter_zero.rewards.text_units import (CJK, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_terms,
                                                 is_cjk, token_classes, tokenize_answer)
 
 PARTICLES = frozenset("的了啊呢吧呀嘛哦哈啦哇呐咯噢喔嘞")
@@ -100,6 +106,11 @@ emphasised stress stressed underscore underscores overstate overstated understat
 exaggerated deny denied ignore ignored overlook overlooked raise raises raised bring brings brought
 worthy noteworthy needless unquestionably inevitably naturally ultimately overall never always
 anything everyone everything somewhat rather pretty fairly greatly hugely vastly immensely enormously
+journey landscape tapestry realm delve delves navigate embark testament pivotal paramount multifaceted
+myriad plethora foster fosters resonate resonates holistic crucially society societies humanity everyday
+future past change changes progress development growth success goal goals purpose reason reasons answer
+answers solution solutions path beginning start effect effects impact impacts influence consequence
+consequences implication implications benefit benefits outcome outcomes result results process
 """.split())
 _SUFFIXES = ("ings", "ing", "edly", "ed", "ly", "es", "s")
 
@@ -130,6 +141,8 @@ GENERIC_ZH = tuple(sorted("""
 可说 这一点 这点 那么 而言 来说 层面 角度 程度 大家 人们 每个人 我们 你们 他们 已经 一直 无疑 毫无疑问
 不可否认 不难发现 不难看出 可见 因而 从而 于是 进而 以及 并且 而且 不仅 无论如何 这里 那里 这样 那样
 这种 那种 如此 非常之 极为 相当 很多人 许多人 不少人 值得一提 值得注意 需要注意 不可忽略 意味着 说明
+不容小觑 不容忽视 忽视 忽略 现象 结论 得出 引发 广泛 自己 看来 显示 表明 体现 反映 揭示 证明 事实 道理
+原因 结果 方式 方法 过程 发展 变化 社会 时代 生活 世界 人生 未来 今天 当今 现代 如今 无论 总而言之 简而言之
 """.split(), key=len, reverse=True))
 _GENERIC_ZH_RE = re.compile("|".join(map(re.escape, GENERIC_ZH)))
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -140,6 +153,19 @@ _BILINGUAL = re.compile(r"bilingual|translat|side[- ]by[- ]side|both (?:in )?(?:
                         r"|english[- ]chinese|chinese[- ]english|both languages|pinyin"
                         r"|(?:learner|learners|learning|learn|teach|teaching) (?:of )?(?:chinese|mandarin|english)"
                         r"|双语|翻译|译文|中英|英汉|汉英|对照|学英语|学习英语|学中文|学习中文")
+# function words of other Latin-script languages (French, Spanish, German, Italian, Portuguese)
+# that are not English words: a unit full of them is not English
+FOREIGN_FUNCTION = frozenset("""
+le la les des du une et est que qui dans pour pas sur avec ce cette il elle nous vous ils sont été être au
+aux par plus ne se sa son ses leur très mais ou où comme aussi
+el los las del y es una por para con lo como más pero sus al muy está están fue ser hay también
+der die das und ist nicht mit den dem des ein eine zu von auf für sich auch es sie er wir ich wird sind
+im zum zur oder aber wie noch nur
+il di che è della delle degli gli per non con sono questo questa nel alla anche
+os da dos das em não uma ao pelo pela são muito também
+""".split()) - frozenset(STOPWORDS)
+_WANTS_OTHER = re.compile(r"\bin (?:french|spanish|german|italian|portuguese|japanese|korean|russian|arabic)\b"
+                          r"|用(?:法语|西班牙语|德语|意大利语|葡萄牙语|日语|韩语|俄语)")
 _WANTS_EN = re.compile(r"\bin english\b|用英文|用英语|以英文|以英语|英文写|英语写|英文回答|英语回答|英文撰写|英语撰写")
 _WANTS_ZH = re.compile(r"\bin (?:chinese|mandarin)\b|用中文|用汉语|以中文|以汉语|中文写|中文回答|中文撰写")
 
@@ -157,6 +183,7 @@ class PaddingConfig:
     salad_min_cjk: int = 16             # CJK characters a unit needs to be judged as salad
     salad_zh_function_share: float = 0.03
     salad_words_per_comma: int = 4      # a unit with more commas than words / this is an enumeration
+    salad_broken_pairs: int = 2         # determiner + function word pairs ("the of") that make a unit salad
     restate_min_blocks: int = 4         # blocks needed before restatement is judged
     restate_block_share: float = 0.5    # a term in at least this share of the blocks is pervasive
     restate_tolerance_en: float = 0.32  # pervasive share of the content terms that costs nothing (words)
@@ -197,7 +224,7 @@ def request_language(prompt: str) -> str:
     """The language an answer to ``prompt`` should be in: "en", "zh", "both" (a translation or
     bilingual text is asked for) or "" (no text to decide from); see the module docstring."""
     p = prompt.lower()
-    if _BILINGUAL.search(p):
+    if _BILINGUAL.search(p) or _WANTS_OTHER.search(p):
         return "both"
     en, zh = bool(_WANTS_EN.search(p)), bool(_WANTS_ZH.search(p))
     if en and zh:
@@ -207,6 +234,10 @@ def request_language(prompt: str) -> str:
     cjk, latin = script_counts(prompt)
     if cjk == 0 and latin == 0:
         return ""
+    if cjk < latin:
+        words = _LATIN_WORD.findall(p)
+        if sum(w in FOREIGN_FUNCTION for w in words) > sum(w in STOPWORDS for w in words):
+            return "both"                               # another Latin-script language: not judged
     return "zh" if cjk >= latin else "en"
 
 
@@ -216,7 +247,11 @@ def _is_generic_zh(unit: str, cfg: PaddingConfig = None) -> bool:
     return sum(1 for c in _CJK.findall(rest) if c not in ZH_FUNCTION_CHARS) <= (cfg or DEFAULT).filler_zh_rest
 
 
-_PAD_PARTICLE, _PAD_INTENSIFIER, _PAD_GENERIC = 1, 2, 4
+_PAD_PARTICLE, _PAD_INTENSIFIER, _PAD_GENERIC, _PAD_FOREIGN, _PAD_DET, _PAD_NOT_AFTER_DET = 1, 2, 4, 8, 16, 32
+# a determiner is followed by a noun phrase, never by one of these: "the of", "a the", "my is"
+DETERMINERS = frozenset("the a an this these those my your his our their its every each".split())
+NOT_AFTER_DETERMINER = frozenset("""the a an of to in on at by for with from and or but nor is are was were be been
+am do does did he she it they we i you not which who whom than then because if""".split())
 _PAD_CACHE: dict[str, int] = {}
 _GENERIC_ZH_CHARS = frozenset("".join(GENERIC_ZH))
 
@@ -224,7 +259,9 @@ _GENERIC_ZH_CHARS = frozenset("".join(GENERIC_ZH))
 def _pad_class(token: str) -> int:
     if is_cjk(token):
         return (_PAD_PARTICLE if token in PARTICLES else 0) | (_PAD_GENERIC if token in _GENERIC_ZH_CHARS else 0)
-    return (_PAD_INTENSIFIER if token in INTENSIFIERS else 0) | (_PAD_GENERIC if is_generic_word(token) else 0)
+    return ((_PAD_INTENSIFIER if token in INTENSIFIERS else 0) | (_PAD_GENERIC if is_generic_word(token) else 0)
+            | (_PAD_FOREIGN if token in FOREIGN_FUNCTION else 0) | (_PAD_DET if token in DETERMINERS else 0)
+            | (_PAD_NOT_AFTER_DET if token in NOT_AFTER_DETERMINER else 0))
 
 
 def _pad_classes(tokens) -> np.ndarray:
@@ -266,7 +303,9 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
     # 1. other language
     other = np.zeros(n_units, dtype=bool)
     if want == "en":
-        other = (unit_cjk > 0) & (unit_cjk >= unit_latin)
+        foreign = per_unit((pad & _PAD_FOREIGN).astype(bool))
+        english_func = per_unit(latin & func)
+        other = ((unit_cjk > 0) & (unit_cjk >= unit_latin)) | ((foreign >= 3) & (foreign > english_func))
     elif want == "zh":
         other = (unit_latin > 0) & (unit_latin > unit_cjk)
 
@@ -287,11 +326,16 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
 
     # 4. salad: few function words, many distinct words; lines that are structure never are
     n_func = per_unit(func)
+    # determiner followed by a function word inside one unit: "the of", "a the" (random word order)
+    broken = np.zeros(total, dtype=bool)
+    if total > 1:
+        broken[1:] = ((pad[:-1] & _PAD_DET) > 0) & ((pad[1:] & _PAD_NOT_AFTER_DET) > 0) & (unit[1:] == unit[:-1])
+    scrambled = english & ~filler & (unit_latin >= cfg.salad_min_words) & (per_unit(broken) >= cfg.salad_broken_pairs)
     en_cand = (english & ~filler & (unit_latin >= cfg.salad_min_words)
                & (n_func < cfg.salad_function_share * unit_latin))
     zh_cand = np.zeros(n_units, dtype=bool)
-    salad = np.zeros(n_units, dtype=bool)
-    candidates = np.flatnonzero(en_cand | zh_cand)
+    salad = scrambled.copy()
+    candidates = np.flatnonzero((en_cand | zh_cand) & ~scrambled)
     if len(candidates):
         lines = [line for line in answer.split("\n") if TOKEN.search(line)]
         line_words = np.bincount(doc.line)
