@@ -123,9 +123,14 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
     prompt_terms = set(content_words(tokenize(prompt))) if prompt else set()
     counts = Counter(terms)
     ranked = counts.most_common()
-    non_prompt = [(w, c) for w, c in ranked if w not in prompt_terms]
     k = cfg.top_k
-    top_k_share = sum(c for _, c in non_prompt[:k]) / n if n else 0.0
+    non_prompt = []
+    for w, c in ranked:
+        if w not in prompt_terms:
+            non_prompt.append((w, c))
+            if len(non_prompt) == k:
+                break
+    top_k_share = sum(c for _, c in non_prompt) / n if n else 0.0
     zipf = _harmonic(min(k, len(ranked))) / _harmonic(len(ranked)) if ranked else 0.0
 
     excess = 0.0
@@ -147,19 +152,21 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
     judged = n >= cfg.min_content_terms
     stuffed_share = excess / n if n and judged else 0.0
     spread_share = spread / n if n and judged else 0.0
-    praise = praise_share(answer) if judged else 0.0
+    praise = praise_share(answer, counts) if judged else 0.0
     penalty = max(cfg.slope * stuffed_share, cfg.slope * (spread_share - cfg.spread_tolerance),
                   cfg.praise_slope * (praise - cfg.praise_rate))
     score = min(1.0, max(0.0, 1.0 - penalty))
     return StuffingReport(score, judged, n, stuffed_share, spread_share, praise, top_k_share, zipf, top_terms)
 
 
-def praise_share(answer: str) -> float:
-    """Length units of praise words (``PRAISE_EN`` tokens, ``PRAISE_ZH`` words) / all tokens."""
+def praise_share(answer: str, term_counts: Counter | None = None) -> float:
+    """Length units of praise words (``PRAISE_EN`` tokens, ``PRAISE_ZH`` words) / all tokens.
+    ``term_counts``: ``Counter(answer_terms(answer)[0])`` when the caller has it."""
     tokens = tokenize_answer(answer).tokens
     if not tokens:
         return 0.0
-    english = sum(1 for t in tokens if t in PRAISE_EN or (t.endswith("ly") and t[:-2] in PRAISE_EN))
+    english = sum(c for t, c in (term_counts or Counter(answer_terms(answer)[0])).items()
+                  if t in PRAISE_EN or (t.endswith("ly") and t[:-2] in PRAISE_EN))
     chinese = sum(len(m.group(0)) for m in _PRAISE_ZH_RE.finditer(answer))
     return (english + chinese) / len(tokens)
 
