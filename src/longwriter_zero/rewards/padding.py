@@ -24,7 +24,9 @@ padding; the union is ``padded_share``:
    nothing but stock phrases (``GENERIC_ZH``: 众所周知, 值得注意的是, ...) and function
    characters (at most ``filler_zh_rest`` other characters left), says nothing about the
    subject: it is marked. Honest text has a few such sentences (transitions), which the
-   tolerance absorbs; sprinkling them through an answer is caught.
+   tolerance absorbs; sprinkling them through an answer is caught. (A looser rule, "mostly
+   generic and sharing no word with its paragraph", was tried and dropped: it marked short
+   literary sentences and dialogue lines of honest answers.)
 4. **Word salad.** A unit of at least ``salad_min_words`` Latin words with fewer than
    ``salad_function_share`` function words and at least ``salad_distinct`` distinct words
    (no grammar, no repetition: a string of unrelated words) is marked; for Chinese, a unit of at
@@ -111,6 +113,9 @@ myriad plethora foster fosters resonate resonates holistic crucially society soc
 future past change changes progress development growth success goal goals purpose reason reasons answer
 answers solution solutions path beginning start effect effects impact impacts influence consequence
 consequences implication implications benefit benefits outcome outcomes result results process
+fascinating intriguing interest interested story stories lesson lessons remind reminds reminder appreciate
+pause moment moments count counts counted closer look looks explore exploring worth lot lots bit
+certainly surely arguably undeniably importantly notably essentially fundamentally especially particularly
 """.split())
 _SUFFIXES = ("ings", "ing", "edly", "ed", "ly", "es", "s")
 
