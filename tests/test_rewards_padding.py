@@ -136,3 +136,13 @@ def test_scrambled_words_are_salad_by_grammar():
     assert analyze_padding(scrambled, "Write.", PaddingConfig(salad_broken_pairs=10**6)).salad_share == 0.0
     honest = "The farmers move their animals to the old barns in the spring, a habit of the valley."
     assert analyze_padding(honest, "Write.").salad_share == 0.0
+
+
+def test_unpunctuated_chinese_is_salad():
+    honest = "秋天的早晨，是从一层薄雾开始的。推开窗，楼下的梧桐树只露出模糊的轮廓。" * 8     # 31 characters, clauses of 3-15
+    salad = "了基人松的是严厉这时次家不许保有己想满了东西少油过时。" * 8                   # one 26-character clause each
+    assert analyze_padding(honest, "写一篇短文。").salad_share == 0.0
+    report = analyze_padding(honest + salad, "写一篇短文。")
+    # 8 * 26 = 208 of 8 * 31 + 208 = 456 characters are in long clauses: 45.6% >= 45%
+    assert report.salad_share == pytest.approx(208 / 456)
+    assert analyze_padding(honest + salad, "写一篇短文。", PaddingConfig(salad_zh_share=1.01)).salad_share == 0.0

@@ -29,13 +29,17 @@ padding; the union is ``padded_share``:
    literary sentences and dialogue lines of honest answers.)
 4. **Word salad.** A unit of at least ``salad_min_words`` Latin words with fewer than
    ``salad_function_share`` function words and at least ``salad_distinct`` distinct words
-   (no grammar, no repetition: a string of unrelated words) is marked; for Chinese, a unit of at
-   least ``salad_min_cjk`` characters with fewer than ``salad_zh_function_share`` function
-   characters. Short units, table rows, list items, headings and comma-separated enumerations
+   (no grammar, no repetition: a string of unrelated words) is marked. (A Chinese analogue, few
+   function characters, was dropped: it marked honest minutes, FAQs and news.) Short units, table rows, list items, headings and comma-separated enumerations
    (at least one comma per ``salad_words_per_comma`` words) are never salad. Words in random
    order that keep a natural share of function words are caught by grammar instead: a unit with
    at least ``salad_broken_pairs`` determiners followed directly by a function word ("the of",
-   "a the", "their is"), which English never writes, is salad too.
+   "a the", "their is"), which English never writes, is salad too. Chinese salad of real
+   characters in random order keeps natural function-character rates; what it loses is clause
+   punctuation: in a Chinese answer of at least ``salad_zh_min_cjk`` characters where clauses of
+   ``salad_zh_clause`` characters or more without any punctuation hold at least
+   ``salad_zh_share`` of the characters (honest Chinese, tables and glossaries included: at most
+   a third), those clauses are salad.
 5. **Restated thesis.** Chapters that say the same thing again in other words share their
    vocabulary: with at least ``restate_min_blocks`` blocks (paragraphs, see
    ``repetition.answer_blocks``), a content term (light-stemmed English word or Chinese bigram)
@@ -152,6 +156,7 @@ GENERIC_ZH = tuple(sorted("""
 _GENERIC_ZH_RE = re.compile("|".join(map(re.escape, GENERIC_ZH)))
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+_ZH_CLAUSE_BREAK = re.compile(r"[，。；！？、：,.;!?:\n\s（）()“”‘’「」《》—…|*#-]")
 _STRUCTURED_LINE = re.compile(r"^\s*(?:[-*+•#>]|\d+[.)、]|\|.*\|)|\|.*\|")
 
 _BILINGUAL = re.compile(r"bilingual|translat|side[- ]by[- ]side|both (?:in )?(?:english and chinese|chinese and english)"
@@ -185,8 +190,9 @@ class PaddingConfig:
     salad_min_words: int = 8            # Latin words a unit needs to be judged as salad
     salad_function_share: float = 0.1   # below this share of function words ...
     salad_distinct: float = 0.8         # ... with at least this share of distinct words: salad
-    salad_min_cjk: int = 16             # CJK characters a unit needs to be judged as salad
-    salad_zh_function_share: float = 0.03
+    salad_zh_min_cjk: int = 200         # Chinese answers this long are judged for unpunctuated salad:
+    salad_zh_clause: int = 20           # clauses of at least this many characters without punctuation
+    salad_zh_share: float = 0.45        # holding at least this share of the characters are salad
     salad_words_per_comma: int = 4      # a unit with more commas than words / this is an enumeration
     salad_broken_pairs: int = 2         # determiner + function word pairs ("the of") that make a unit salad
     restate_min_blocks: int = 4         # blocks needed before restatement is judged
@@ -357,12 +363,20 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
                 salad[s] = (line.count("、") + line.count("，")) * share < unit_cjk[s] / 8
     marked = other | filler | salad
     marked_tokens = float(unit_len[marked].sum())
+    # Chinese without clause punctuation: characters strung together past any sentence shape
+    zh_salad = 0.0
+    if unit_cjk.sum() >= cfg.salad_zh_min_cjk and want != "en":
+        clauses = [len(_CJK.findall(c)) for c in _ZH_CLAUSE_BREAK.split(answer)]
+        long_chars = sum(c for c in clauses if c >= cfg.salad_zh_clause)
+        if long_chars >= cfg.salad_zh_share * sum(clauses):
+            zh_salad = float(long_chars)
+    marked_tokens += zh_salad
     tolerance = cfg.restate_tolerance_zh if unit_cjk.sum() > unit_latin.sum() else cfg.restate_tolerance_en
     restated = cfg.restate_scale * max(0.0, pervasive_share(answer, cfg, repeated) - tolerance)
     padded_share = min(1.0, (marked_tokens + excess) / total + restated)
     score = max(0.0, 1.0 - cfg.slope * max(0.0, padded_share - cfg.tolerance))
     return PaddingReport(total, want, float(unit_len[other].sum()) / total, excess / total,
-                         float(unit_len[filler].sum()) / total, float(unit_len[salad].sum()) / total,
+                         float(unit_len[filler].sum()) / total, (float(unit_len[salad].sum()) + zh_salad) / total,
                          restated, padded_share, score)
 
 
