@@ -99,6 +99,7 @@ class RepetitionConfig:
     structured_line_tokens: int = 30  # lines this short (verse, list items) make an answer line-structured
     structured_min_lines: int = 4     # ... when it has at least this many lines
     refrain_max_share: float = 0.45   # at most this share of the answer is forgiven as refrains
+    refrain_min_budget: int = 120     # ... or this many tokens (short verse can be mostly refrain)
     loop_n: int = 4                   # n of the in-unit loop measure
     loop_tolerance: float = 0.1       # in-unit repeated-n-gram rate that costs nothing
     slope: float = 2.0                # score = 1 - slope * share (clipped at 0)
@@ -415,7 +416,7 @@ def _forgive_refrains(mask: np.ndarray, line: np.ndarray, paragraph: np.ndarray,
     tokens cleared."""
     if not mask.any() or cfg.refrain_runs <= 0 or not line_structured(line, paragraph, cfg):
         return 0
-    budget = cfg.refrain_max_share * len(mask)
+    budget = max(cfg.refrain_max_share * len(mask), cfg.refrain_min_budget)
     if paragraph[-1] == line[-1]:                   # as many paragraphs as lines (ids count from 0)
         paragraph = np.zeros_like(paragraph)        # every paragraph one line: no stanzas to cut at
     new_para = np.concatenate([[False], paragraph[1:] != paragraph[:-1]])
