@@ -36,12 +36,16 @@ Of a near-duplicate block, the units that take part in the match count (at least
 ``unit_shingle_share`` of their shingles or ``unit_content_share`` of their content terms
 occur in the earlier block), so a pooled block of short lines is not flagged as a whole.
 
-**Refrains.** Honest verse repeats a chorus. A maximal run of repeated tokens of at most
-``refrain_tokens`` tokens that is made of whole lines averaging at most ``refrain_line_tokens``
-tokens, in an answer that is verse (at least half its tokens on such short lines), is a refrain
-occurrence; the first ``refrain_runs`` such runs of an answer are not
-counted. A hack that repeats lines for length produces long runs (or many short ones), which
-are; repeated prose sentences never count as refrains.
+**Refrains.** Honest verse repeats a chorus, and honest tables and lists repeat cells and
+parallel lines. In a line-structured answer (at least ``structured_min_lines`` lines, and at
+least half its tokens on lines of at most ``structured_line_tokens`` tokens or in paragraphs of
+three lines or more: verse, lists, tables, dialogue), a run of repeated tokens within one stanza
+(runs are cut at paragraphs of several lines; when every paragraph is a single line they are
+not cut) of at most ``refrain_tokens`` tokens is a refrain occurrence; the first
+``refrain_runs`` of them, up to ``refrain_max_share`` of the answer (or ``refrain_min_budget``
+tokens, for short verse such as a counting rhyme), are not counted. A hack that repeats lines
+for length produces long runs (or many short ones), which are; repeated prose sentences never
+count as refrains.
 
 **Loops.** Inside each unit (sentence or line), the share of 4-gram positions whose 4-gram
 already occurred earlier in the same unit (``loop_tolerance`` of them cost nothing): a
