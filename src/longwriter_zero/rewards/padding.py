@@ -73,7 +73,7 @@ from longwriter_zero.rewards.repetition import answer_blocks
 from longwriter_zero.rewards.text_units import (CJK, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_terms,
                                                 is_cjk, token_classes, tokenize_answer)
 
-PARTICLES = frozenset("的了啊呢吧呀嘛哦哈啦哇呐咯噢喔嘞")
+PARTICLES = frozenset("的了啊呢吧呀嘛哦哈啦哇呐咯噢喔嘞呗啰嗯呃咧哩")
 INTENSIFIERS = frozenset("""very really just actually basically literally truly quite simply definitely certainly
 totally absolutely indeed extremely incredibly honestly clearly obviously essentially so""".split())
 

@@ -64,11 +64,18 @@ penetrating perceptive astute erudite scholarly thorough meticulous careful deep
 innovative novel fresh unique distinctive groundbreaking pioneering seminal definitive authoritative
 cogent convincing forceful impactful dynamic vibrant lively colorful colourful textured layered intricate
 nuance depth insight brilliance eloquence elegance clarity richness beauty excellence mastery artistry
+gorgeous dazzling superlative exemplary commendable admirable sublime transcendent masterly virtuosic
+skillful skilful deft graceful harmonious immersive engrossing absorbing unforgettable haunting delightful
+charming witty clever thought-provoking well-crafted well-written well-researched eye-opening heart-warming
+top-notch first-rate world-class in-depth exhaustive systematic cohesive fluent enlightening instructive
+insightfulness vividness profundity sophistication originality creativity
 """.split())
 PRAISE_ZH = tuple(sorted("""
 生动 深刻 精彩 细腻 全面 独到 严谨 优美 感人 新颖 透彻 丰富 流畅 鲜明 深入 真挚 精辟 巧妙 充实 完整 清晰
 有力 动人 卓越 精妙 深远 具体 详实 出色 杰出 优秀 精湛 精美 精致 精炼 深邃 独特 创新 独具匠心 引人入胜
 扣人心弦 震撼 感染力 说服力 美妙 绝妙 精准 准确 深厚 厚重 凝练 简洁 隽永 雄浑 大气 灵动 传神 细致 周全
+优雅 深情 奇妙 高超 娴熟 精细 精确 缜密 惊艳 绚丽 华丽 精巧 耐人寻味 发人深省 引人深思 妙笔生花 文采斐然
+见解独到 洞见 睿智 一针见血 入木三分 淋漓尽致 栩栩如生 鞭辟入里 字字珠玑 出神入化 炉火纯青 高明 非凡 完美
 """.split(), key=len, reverse=True))
 _PRAISE_ZH_RE = re.compile("|".join(map(re.escape, PRAISE_ZH)))
 
