@@ -4,7 +4,7 @@ scoring throughput (answers/s) for the tiny-random and embedded backbones.
 
 Answers are built from the bundled honest texts (``assets/honest_answers.jsonl``, then
 ``assets/longform_corpus``) up to the target length; "padded" variants carry 35% paraphrased
-copies (the repetition detector's busiest case). The tokenisation cache is cleared before each
+copies (the repetition detector's busiest case). Every per-answer cache (tokens, token classes, content terms) is cleared before each
 call, so every call does the full work. Reported: median wall-clock and CPU (process) time.
 
     python benchmarks/reward_speed.py [--repeats 20] [--rm-answers 16] [--skip-embedded] [--skip-rm]
@@ -25,7 +25,7 @@ from longwriter_zero.rewards.counting import count_length
 from longwriter_zero.rewards.damage import paraphrase_pad
 from longwriter_zero.rewards.format import FormatReward
 from longwriter_zero.rewards.length import LengthReward
-from longwriter_zero.rewards.text_units import tokenize_answer
+from longwriter_zero.rewards.text_units import clear_caches
 
 ASSETS = Path(str(resources.files("longwriter_zero") / "assets"))
 
@@ -55,7 +55,7 @@ def time_rewards(answer: str, repeats: int) -> dict:
     sample = {"range": [800, 1200]}
     walls, cpus = [], []
     for _ in range(repeats):
-        tokenize_answer.cache_clear()
+        clear_caches()
         w0, c0 = time.perf_counter(), time.process_time()
         length(["Write."], [completion], [sample])
         out = fmt(["Write."], [completion], [sample])

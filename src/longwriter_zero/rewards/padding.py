@@ -70,7 +70,8 @@ import numpy as np
 
 from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
 from longwriter_zero.rewards.repetition import answer_blocks
-from longwriter_zero.rewards.text_units import (CJK, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_terms,
+from longwriter_zero.rewards.text_units import (CJK, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_term_ids,
+                                                answer_terms,
                                                 is_cjk, token_classes, tokenize_answer)
 
 PARTICLES = frozenset("的了啊呢吧呀嘛哦哈啦哇呐咯噢喔嘞呗啰嗯呃咧哩")
@@ -421,13 +422,22 @@ def pervasive_share(answer: str, cfg: PaddingConfig = DEFAULT, repeated: np.ndar
                 said_before[starts[s]: starts[s + 1]] = True
             seen.add(key)
     all_terms, pos = answer_terms(answer)
-    keep = ~said_before[pos] if len(pos) else np.zeros(0, dtype=bool)
-    terms = []
-    for a, b in blocks:
-        lo, hi = int(np.searchsorted(pos, a)), int(np.searchsorted(pos, b))
-        terms.append([stem(all_terms[i]) for i in range(lo, hi) if keep[i]])
-    df = Counter(w for t in terms for w in set(t))
-    need = max(3, cfg.restate_block_share * len(blocks))
-    pervasive = {w for w, c in df.items() if c >= need}
-    n = sum(len(t) for t in terms)
-    return sum(w in pervasive for t in terms for w in t) / n if n else 0.0
+    if len(pos) == 0:
+        return 0.0
+    ids = answer_term_ids(answer)
+    # stem id of each distinct term, then of each term occurrence
+    first = np.unique(ids, return_index=True)[1]
+    stem_ids: dict[str, int] = {}
+    stem_of = np.fromiter((stem_ids.setdefault(stem(all_terms[i]), len(stem_ids)) for i in first),
+                          dtype=np.int64, count=len(first))[ids]
+    starts = np.array([a for a, _ in blocks]); ends = np.array([b for _, b in blocks])
+    block_of = np.searchsorted(starts, pos, side="right") - 1
+    keep = (block_of >= 0) & (pos < ends[np.maximum(block_of, 0)]) & ~said_before[pos]
+    block_of, stem_of = block_of[keep], stem_of[keep]
+    if len(stem_of) == 0:
+        return 0.0
+    width = len(stem_ids)
+    pairs = np.unique(block_of * width + stem_of)                 # (block, stem) present
+    df = np.bincount(pairs % width, minlength=width)
+    pervasive = df >= max(3, cfg.restate_block_share * len(blocks))
+    return float(pervasive[stem_of].mean())

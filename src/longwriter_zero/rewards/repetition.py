@@ -73,8 +73,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from longwriter_zero.rewards.text_units import (FUNCTION, TokenizedAnswer, skeleton_of, terms_between,
-                                                token_classes, tokenize_answer)
+from longwriter_zero.rewards.text_units import (FUNCTION, TokenizedAnswer, answer_term_ids, answer_terms,
+                                                skeleton_of, terms_between, token_classes, tokenize_answer)
 
 _MIX = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D), np.uint64(0x27D4EB2F))
 
@@ -220,6 +220,15 @@ def weighted_set_overlap(sets: list[set[str]]) -> tuple[np.ndarray, np.ndarray, 
     return pair_overlap(owner_a, term_a, n, weight), weighted_size, size
 
 
+def _unique_pairs(owner: np.ndarray, term: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, term) pairs with duplicates removed."""
+    if len(term) == 0:
+        return owner.astype(np.int64), term.astype(np.int64)
+    width = int(term.max()) + 1
+    keys = np.unique(owner.astype(np.int64) * width + term.astype(np.int64))
+    return keys // width, keys % width
+
+
 def exact_jaccard(shingle_sets: list[np.ndarray]) -> np.ndarray:
     """Exact Jaccard similarity of all pairs of hash sets (each a unique uint64 array), [N, N]."""
     n = len(shingle_sets)
@@ -282,9 +291,27 @@ def _near_duplicate_blocks(answer: str, hashes: np.ndarray, cfg: RepetitionConfi
     blocks = [(a, b) for a, b in blocks if b - a >= max(k, cfg.min_paragraph_tokens)]
     if len(blocks) < 2:
         return []
+    n = len(blocks)
     grams = ngram_hashes(hashes, k)
-    jac = exact_jaccard([np.unique(grams[a: b - k + 1]) for a, b in blocks])
-    inter, weighted_size, size = weighted_set_overlap([set(terms_between(answer, a, b)) for a, b in blocks])
+    # shingle sets: (block, shingle) pairs of all blocks at once, deduplicated
+    lens = np.array([b - k + 1 - a for a, b in blocks], dtype=np.int64)
+    idx = np.concatenate([np.arange(a, b - k + 1) for a, b in blocks])
+    owner, term = _unique_pairs(np.repeat(np.arange(n), lens), np.unique(grams[idx], return_inverse=True)[1].reshape(-1))
+    sizes = np.bincount(owner, minlength=n).astype(np.float64)
+    inter_s = pair_overlap(owner, term, n)
+    union = sizes[:, None] + sizes[None, :] - inter_s
+    jac = np.where(union > 0, inter_s / np.maximum(union, 1.0), 0.0)
+    # content-term sets, IDF-weighted
+    pos, ids = answer_terms(answer)[1], answer_term_ids(answer)
+    starts = np.array([a for a, _ in blocks]); ends = np.array([b for _, b in blocks])
+    block_of = np.searchsorted(starts, pos, side="right") - 1
+    inside = (block_of >= 0) & (pos < ends[np.maximum(block_of, 0)])
+    owner, term = _unique_pairs(block_of[inside], ids[inside])
+    df = np.bincount(term, minlength=int(ids.max()) + 1 if len(ids) else 0).astype(np.float64)
+    weight = np.log1p(n / np.maximum(df, 1.0))
+    weighted_size = np.bincount(owner, weights=weight[term], minlength=n)
+    size = np.bincount(owner, minlength=n).astype(np.float64)
+    inter = pair_overlap(owner, term, n, weight)
     contain = inter / np.maximum(np.minimum(weighted_size[:, None], weighted_size[None, :]), 1e-9)
     small = np.minimum(size[:, None], size[None, :])
     large = np.maximum(np.maximum(size[:, None], size[None, :]), 1.0)

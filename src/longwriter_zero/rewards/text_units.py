@@ -258,7 +258,21 @@ def answer_terms(text: str) -> tuple[tuple[str, ...], np.ndarray]:
     return tuple(terms), np.asarray(pos, dtype=np.int64)
 
 
+@lru_cache(maxsize=64)
+def answer_term_ids(text: str) -> np.ndarray:
+    """[n_terms] integer id of each of ``answer_terms(text)`` (equal terms, equal ids)."""
+    ids: dict[str, int] = {}
+    terms = answer_terms(text)[0]
+    return np.fromiter((ids.setdefault(t, len(ids)) for t in terms), dtype=np.int64, count=len(terms))
+
+
 def terms_between(text: str, a: int, b: int) -> tuple[str, ...]:
     """The content terms of ``text`` whose first token lies in ``[a, b)``."""
     terms, pos = answer_terms(text)
     return terms[int(np.searchsorted(pos, a)): int(np.searchsorted(pos, b))]
+
+
+def clear_caches() -> None:
+    """Forget every per-answer cache (timing benchmarks clear them before each call)."""
+    for fn in (tokenize_answer, token_classes, answer_terms, answer_term_ids):
+        fn.cache_clear()
