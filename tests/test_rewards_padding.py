@@ -146,3 +146,14 @@ def test_unpunctuated_chinese_is_salad():
     # 8 * 26 = 208 of 8 * 31 + 208 = 456 characters are in long clauses: 45.6% >= 45%
     assert report.salad_share == pytest.approx(208 / 456)
     assert analyze_padding(honest + salad, "写一篇短文。", PaddingConfig(salad_zh_share=1.01)).salad_share == 0.0
+
+
+def test_scrambled_block_by_rate_of_impossible_pairs():
+    # each sentence holds one impossible pair ("of in", "the and", "to with"): below the per-unit
+    # count, but the paragraph has 3 in 39 tokens (7.7% >= 1.5%): the paragraph is salad
+    text = ("River barns old of in spring farmers move animals uphill quickly now. "
+            "Spring the and floods every valley town when snow melts early. "
+            "Farmers walk to with cattle toward high pastures every single year.")
+    report = analyze_padding(text, "Write.")
+    assert report.salad_share == 1.0
+    assert analyze_padding(text, "Write.", PaddingConfig(salad_broken_rate=1.0)).salad_share == 0.0

@@ -32,9 +32,11 @@ padding; the union is ``padded_share``:
    (no grammar, no repetition: a string of unrelated words) is marked. (A Chinese analogue, few
    function characters, was dropped: it marked honest minutes, FAQs and news.) Short units, table rows, list items, headings and comma-separated enumerations
    (at least one comma per ``salad_words_per_comma`` words) are never salad. Words in random
-   order that keep a natural share of function words are caught by grammar instead: a unit with
-   at least ``salad_broken_pairs`` determiners followed directly by a function word ("the of",
-   "a the", "their is"), which English never writes, is salad too. Chinese salad of real
+   order that keep a natural share of function words are caught by grammar instead: pairs
+   English never writes, a determiner followed directly by a function word ("the of", "a the",
+   "their is") or two prepositions in a row ("of in", "to with"); a unit with at least
+   ``salad_broken_pairs`` of them, or a block (paragraph) with at least one more and at least
+   ``salad_broken_rate`` per token, is salad too. Chinese salad of real
    characters in random order keeps natural function-character rates; what it loses is clause
    punctuation: in a Chinese answer of at least ``salad_zh_min_cjk`` characters where clauses of
    ``salad_zh_clause`` characters or more without any punctuation hold at least
@@ -195,7 +197,8 @@ class PaddingConfig:
     salad_zh_clause: int = 20           # clauses of at least this many characters without punctuation
     salad_zh_share: float = 0.45        # holding at least this share of the characters are salad
     salad_words_per_comma: int = 4      # a unit with more commas than words / this is an enumeration
-    salad_broken_pairs: int = 2         # determiner + function word pairs ("the of") that make a unit salad
+    salad_broken_pairs: int = 2         # impossible pairs ("the of", "of in") that make a unit salad
+    salad_broken_rate: float = 0.015    # ... or a block, at this rate per token (and at least 3)
     restate_min_blocks: int = 4         # blocks needed before restatement is judged
     restate_block_share: float = 0.5    # a term in at least this share of the blocks is pervasive
     restate_tolerance_en: float = 0.32  # pervasive share of the content terms that costs nothing (words)
@@ -259,11 +262,14 @@ def _is_generic_zh(unit: str, cfg: PaddingConfig = None) -> bool:
     return sum(1 for c in _CJK.findall(rest) if c not in ZH_FUNCTION_CHARS) <= (cfg or DEFAULT).filler_zh_rest
 
 
-_PAD_PARTICLE, _PAD_INTENSIFIER, _PAD_GENERIC, _PAD_FOREIGN, _PAD_DET, _PAD_NOT_AFTER_DET = 1, 2, 4, 8, 16, 32
-# a determiner is followed by a noun phrase, never by one of these: "the of", "a the", "my is"
-DETERMINERS = frozenset("the a an this these those my your his our their its every each".split())
+_PAD_PARTICLE, _PAD_INTENSIFIER, _PAD_GENERIC, _PAD_FOREIGN, _PAD_DET, _PAD_NOT_AFTER_DET, _PAD_PREP = \
+    1, 2, 4, 8, 16, 32, 64
+# a determiner is followed by a noun phrase, never by one of these: "the of", "a the", "my is";
+# and one preposition never directly follows another: "of in", "to with"
+DETERMINERS = frozenset("the a an my your our their its".split())
 NOT_AFTER_DETERMINER = frozenset("""the a an of to in on at by for with from and or but nor is are was were be been
 am do does did he she it they we i you not which who whom than then because if""".split())
+PREPOSITIONS = frozenset("of to in on at by for with from".split())
 _PAD_CACHE: dict[str, int] = {}
 _GENERIC_ZH_CHARS = frozenset("".join(GENERIC_ZH))
 
@@ -273,7 +279,8 @@ def _pad_class(token: str) -> int:
         return (_PAD_PARTICLE if token in PARTICLES else 0) | (_PAD_GENERIC if token in _GENERIC_ZH_CHARS else 0)
     return ((_PAD_INTENSIFIER if token in INTENSIFIERS else 0) | (_PAD_GENERIC if is_generic_word(token) else 0)
             | (_PAD_FOREIGN if token in FOREIGN_FUNCTION else 0) | (_PAD_DET if token in DETERMINERS else 0)
-            | (_PAD_NOT_AFTER_DET if token in NOT_AFTER_DETERMINER else 0))
+            | (_PAD_NOT_AFTER_DET if token in NOT_AFTER_DETERMINER else 0)
+            | (_PAD_PREP if token in PREPOSITIONS else 0))
 
 
 def _pad_classes(tokens) -> np.ndarray:
@@ -341,8 +348,16 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
     # determiner followed by a function word inside one unit: "the of", "a the" (random word order)
     broken = np.zeros(total, dtype=bool)
     if total > 1:
-        broken[1:] = ((pad[:-1] & _PAD_DET) > 0) & ((pad[1:] & _PAD_NOT_AFTER_DET) > 0) & (unit[1:] == unit[:-1])
+        same_unit = unit[1:] == unit[:-1]
+        broken[1:] = same_unit & ((((pad[:-1] & _PAD_DET) > 0) & ((pad[1:] & _PAD_NOT_AFTER_DET) > 0))
+                                  | (((pad[:-1] & _PAD_PREP) > 0) & ((pad[1:] & _PAD_PREP) > 0)))
     scrambled = english & ~filler & (unit_latin >= cfg.salad_min_words) & (per_unit(broken) >= cfg.salad_broken_pairs)
+    # ... or summed over a block: random order breaks a pair every few dozen words
+    for a, b in answer_blocks(doc, REPETITION_DEFAULT):
+        n_broken = int(broken[a:b].sum())
+        if n_broken >= cfg.salad_broken_pairs + 1 and n_broken >= cfg.salad_broken_rate * (b - a):
+            block_units = np.unique(unit[a:b])
+            scrambled[block_units] |= english[block_units]
     en_cand = (english & ~filler & (unit_latin >= cfg.salad_min_words)
                & (n_func < cfg.salad_function_share * unit_latin))
     zh_cand = np.zeros(n_units, dtype=bool)
