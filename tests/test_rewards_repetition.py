@@ -228,3 +228,15 @@ def test_refrains_in_verse_are_forgiven_but_not_in_prose():
     assert rep.analyze_repetition(prose).repeated_share == pytest.approx(53 / 85)
     no_refrains = rep.RepetitionConfig(refrain_runs=0)
     assert rep.analyze_repetition(verse, no_refrains).repeated_share > 0
+
+
+def test_synonym_copy_with_a_changed_function_word_is_skeleton_contained():
+    a = "The old lighthouse on the northern cliff was painted white in the spring and cleaned by the keepers in the autumn."
+    b = "The ancient beacon at the upper headland was coated pale in the summer and scrubbed by the wardens in the winter."
+    # skeletons differ in one symbol (on -> at): no exact match; b has 18 symbols, 13 six-grams,
+    # 10 of them (those not touching "at") seen in a: 10/13 = 0.77 >= 0.75 (21 of 21 + 11 + 21 tokens)
+    text = f"{a}\n\n{S2}\n\n{b}"
+    report = rep.analyze_repetition(text)
+    assert report.skeleton_share == pytest.approx(21 / 53)
+    off = rep.RepetitionConfig(skeleton_containment=2.0)
+    assert rep.analyze_repetition(text, off).skeleton_share == 0.0

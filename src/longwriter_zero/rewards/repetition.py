@@ -87,6 +87,9 @@ class RepetitionConfig:
     copy_containment: float = 0.5     # share of a unit's n-grams seen earlier that makes it a copy
     skeleton_min_function: int = 4    # function words a skeleton needs to be compared
     skeleton_min_slots: int = 3       # content slots a skeleton needs to be compared
+    skeleton_n: int = 6               # skeleton n-grams (symbols: function words and slots) ...
+    skeleton_containment: float = 0.75 # ... of which this share seen in earlier units marks a repeat
+    skeleton_min_grams: int = 6       # units with fewer skeleton n-grams are not judged this way
     min_paragraph_tokens: int = 12    # shorter paragraphs are pooled into blocks
     pool_tokens: int = 40             # pooled runs of short paragraphs form blocks of this size
     block_max_tokens: int = 160       # longer paragraphs are cut into sentence-aligned chunks
@@ -381,7 +384,41 @@ def _unit_repeats(doc: TokenizedAnswer, hashes: np.ndarray, func: np.ndarray,
         hits = np.bincount(sent, weights=from_earlier, minlength=n_units)
         total = np.bincount(sent, minlength=n_units)
         copied = (total > 0) & (hits >= cfg.copy_containment * np.maximum(total, 1))
+    skel |= _skeleton_contained(doc, hashes, func, cfg)
     return exact, copied & ~exact, skel & ~exact
+
+
+_SLOT = np.uint64(0x5BD1E995)
+
+
+def _skeleton_contained(doc: TokenizedAnswer, hashes: np.ndarray, func: np.ndarray,
+                        cfg: RepetitionConfig) -> np.ndarray:
+    """[S] units whose skeleton n-grams (``skeleton_n`` symbols of the collapsed skeleton
+    stream, within the unit) mostly (``skeleton_containment``) occurred in earlier units: a
+    synonym-swapped copy where a swap also changed a function word or two."""
+    n_units = len(doc.sentence_starts) - 1
+    out = np.zeros(n_units, dtype=bool)
+    if len(hashes) == 0:
+        return out
+    sent = doc.sentence
+    new_unit = np.concatenate([[True], sent[1:] != sent[:-1]])
+    # keep function tokens and the first content token of each content run (the slot)
+    keep = func | new_unit | np.concatenate([[True], func[:-1]])
+    sym = np.where(func, hashes, _SLOT)[keep]
+    sym_unit = sent[keep]
+    k = cfg.skeleton_n
+    grams = ngram_hashes(sym, k)
+    if len(grams) == 0:
+        return out
+    inside = sym_unit[: len(grams)] == sym_unit[k - 1:]
+    first = first_occurrence(np.where(inside, grams, np.arange(len(grams), dtype=np.uint64) ^ _SLOT))
+    unit = sym_unit[: len(grams)]
+    from_earlier = inside & (sym_unit[first] < unit)
+    hits = np.bincount(unit, weights=from_earlier, minlength=n_units)
+    total = np.bincount(unit, weights=inside, minlength=n_units)
+    n_func = np.bincount(sent, weights=func, minlength=n_units)
+    return ((total >= cfg.skeleton_min_grams) & (hits >= cfg.skeleton_containment * np.maximum(total, 1))
+            & (n_func >= cfg.skeleton_min_function))
 
 
 def _near_duplicate_units(answer: str, doc: TokenizedAnswer, hashes: np.ndarray, pairs: list[tuple],
