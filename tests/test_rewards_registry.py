@@ -69,3 +69,15 @@ def test_cli_defaults_stuffing_penalty_on_and_rm_serve_port_and_device():
     serve = parser.parse_args(["rm", "serve", "--model", "m"])
     assert serve.port == 8010 and serve.port != parser.parse_args(["serve"]).port
     assert serve.device == "auto"
+
+
+def test_training_config_names_are_checked_against_the_registries():
+    from longwriter_zero.config import TrainConfig, build
+    from longwriter_zero.trainer.grpo import validate
+
+    cfg = build(TrainConfig, {"data": {"prompts": "p.jsonl"}, "algorithm": {"advantage": "nope"}})
+    with pytest.raises(UserError, match=r"'algorithm.advantage': unknown estimator 'nope' \(known: balanced"):
+        validate(cfg)
+    cfg = build(TrainConfig, {"data": {"prompts": "p.jsonl"}, "rewards": [{"name": "lenght"}]})
+    with pytest.raises(UserError, match=r"unknown reward 'lenght' \(known: "):
+        validate(cfg)
