@@ -100,7 +100,7 @@ class RepetitionConfig:
     min_content_words: int = 6        # smaller content-word set needed for the overlap check
     min_size_ratio: float = 0.5       # smaller / larger content-word set size for the overlap check
     unit_shingle_share: float = 0.3   # a unit of a near-duplicate block counts when this share of its
-    unit_content_share: float = 0.7   # shingles, or this share of its content terms, are in the match
+    unit_content_share: float = 0.5   # shingles, or this share of its content terms, are in the match
     refrain_tokens: int = 48          # a run of repeated tokens up to this long may be a refrain
     refrain_runs: int = 8             # refrain runs not counted per answer
     structured_line_tokens: int = 30  # lines this short (verse, list items) make an answer line-structured
