@@ -54,12 +54,12 @@ padding; the union is ``padded_share``:
 
 Score::
 
-    padded_share = (|marked tokens| + particle and intensifier excess) / |tokens|
+    padded_share = (|marked tokens| + particle and intensifier excess) / |tokens| + restatement
     score        = max(0, 1 - slope * max(0, padded_share - tolerance))
 
-so honest text (padding within the tolerance) scores 1.0, an answer that is a fifth padding
-scores about 0.5 and one that is a third padding about 0.1. The format reward multiplies this score in (``FormatReward(padding=False)``
-turns it off).
+so honest text (padding within the 3% tolerance) scores 1.0, an answer that is a sixth padding
+scores about 0.5 and one that is 28% padding 0. The format reward multiplies this score in
+(``FormatReward(padding=False)`` turns it off).
 """
 
 from __future__ import annotations
@@ -123,6 +123,8 @@ consequences implication implications benefit benefits outcome outcomes result r
 fascinating intriguing interest interested story stories lesson lessons remind reminds reminder appreciate
 pause moment moments count counts counted closer look looks explore exploring worth lot lots bit
 certainly surely arguably undeniably importantly notably essentially fundamentally especially particularly
+depth deeper hold holds contribute contributes contribution bigger big larger picture capture captures
+essence core heart takeaway takeaways precisely exactly merely simply truth truths reality realities
 """.split())
 _SUFFIXES = ("ings", "ing", "edly", "ed", "ly", "es", "s")
 
@@ -155,6 +157,7 @@ GENERIC_ZH = tuple(sorted("""
 这种 那种 如此 非常之 极为 相当 很多人 许多人 不少人 值得一提 值得注意 需要注意 不可忽略 意味着 说明
 不容小觑 不容忽视 忽视 忽略 现象 结论 得出 引发 广泛 自己 看来 显示 表明 体现 反映 揭示 证明 事实 道理
 原因 结果 方式 方法 过程 发展 变化 社会 时代 生活 世界 人生 未来 今天 当今 现代 如今 无论 总而言之 简而言之
+非同寻常 不同寻常 非同一般 细细品味 品味 回味 琢磨 体会 感悟 启示 思索 深思 深究 细究 具有 其中 这其中 由此
 """.split(), key=len, reverse=True))
 _GENERIC_ZH_RE = re.compile("|".join(map(re.escape, GENERIC_ZH)))
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -188,7 +191,7 @@ class PaddingConfig:
     language: bool = True               # mark units in the other language than the request's
     particle_rate: float = 0.10         # Chinese particles allowed, share of CJK characters
     intensifier_rate: float = 0.03      # English intensifiers allowed, share of Latin words
-    filler_min_tokens: int = 5          # shorter units are never filler
+    filler_min_tokens: int = 6          # shorter units are never filler (short dialogue lines)
     filler_zh_rest: int = 2             # non-stock, non-function characters a Chinese filler unit may hold
     salad_min_words: int = 8            # Latin words a unit needs to be judged as salad
     salad_function_share: float = 0.1   # below this share of function words ...
@@ -205,7 +208,7 @@ class PaddingConfig:
     restate_tolerance_zh: float = 0.16  # ... (Chinese bigrams: more terms per word, lower shares)
     restate_scale: float = 2.0          # padding per unit of pervasive share above the tolerance
     tolerance: float = 0.03             # padded share that costs nothing
-    slope: float = 3.0                  # score = 1 - slope * (padded_share - tolerance)
+    slope: float = 4.0                  # score = 1 - slope * (padded_share - tolerance)
 
 
 DEFAULT = PaddingConfig()
