@@ -206,7 +206,7 @@ def test_synonym_swapped_copy_keeps_the_skeleton():
 
 def test_short_lines_repeated_are_pooled_across_paragraphs():
     items = ["- fresh bread", "- cold milk", "- two apples"]               # 2 tokens each: below every floor
-    text = "\n".join(items * 10)                                            # 60 tokens, 54 repeated
+    text = "\n".join(items * 40)                   # 240 tokens, 234 repeated: one run, far past a refrain
     report = rep.analyze_repetition(text)
     assert report.repeated_share >= 0.85 and report.score == 0.0
 

@@ -78,7 +78,7 @@ from longwriter_zero.rewards.text_units import (CJK, FUNCTION, LATIN, STOPWORDS,
 
 PARTICLES = frozenset("的了啊呢吧呀嘛哦哈啦哇呐咯噢喔嘞呗啰嗯呃咧哩")
 INTENSIFIERS = frozenset("""very really just actually basically literally truly quite simply definitely certainly
-totally absolutely indeed extremely incredibly honestly clearly obviously essentially so""".split())
+totally absolutely indeed extremely incredibly honestly clearly obviously essentially""".split())
 
 # content words that carry no subject: a sentence made only of these (and stop words) is filler
 GENERIC_EN = frozenset("""
@@ -299,7 +299,8 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
                     repeated: np.ndarray | None = None) -> PaddingReport:
     """Padding measures of one answer against its request (formulas in the module docstring).
     ``repeated`` [T]: tokens the repetition measure flagged (refrains included), left out of the
-    restatement measure; by default, units that repeat an earlier unit exactly."""
+    particle, intensifier and restatement measures (by default, for restatement, units that
+    repeat an earlier unit exactly)."""
     doc = tokenize_answer(answer)
     tokens = doc.tokens
     total = len(tokens)
@@ -332,10 +333,12 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
         other = (unit_latin > 0) & (unit_latin > unit_cjk)
 
     # 2. particles and intensifiers: excess counts
-    particles = int(np.count_nonzero(pad & _PAD_PARTICLE))
-    intens = int(np.count_nonzero(pad & _PAD_INTENSIFIER))
-    excess = (max(0.0, particles - cfg.particle_rate * int(cjk.sum()))
-              + max(0.0, intens - cfg.intensifier_rate * int(latin.sum())))
+    # (in text said once: a chorus repeated with its particles is repetition's business)
+    fresh = ~repeated if repeated is not None and len(repeated) == total else np.ones(total, dtype=bool)
+    particles = int(np.count_nonzero((pad & _PAD_PARTICLE).astype(bool) & fresh))
+    intens = int(np.count_nonzero((pad & _PAD_INTENSIFIER).astype(bool) & fresh))
+    excess = (max(0.0, particles - cfg.particle_rate * int((cjk & fresh).sum()))
+              + max(0.0, intens - cfg.intensifier_rate * int((latin & fresh).sum())))
 
     # 3. filler: every content word generic (English); stock phrases only (Chinese candidates)
     english = unit_latin > unit_cjk

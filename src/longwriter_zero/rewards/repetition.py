@@ -101,11 +101,11 @@ class RepetitionConfig:
     min_size_ratio: float = 0.5       # smaller / larger content-word set size for the overlap check
     unit_shingle_share: float = 0.3   # a unit of a near-duplicate block counts when this share of its
     unit_content_share: float = 0.5   # shingles, or this share of its content terms, are in the match
-    refrain_tokens: int = 48          # a run of repeated tokens up to this long may be a refrain
+    refrain_tokens: int = 96          # a run of repeated tokens up to this long may be a refrain
     refrain_runs: int = 8             # refrain runs not counted per answer
     structured_line_tokens: int = 30  # lines this short (verse, list items) make an answer line-structured
     structured_min_lines: int = 4     # ... when it has at least this many lines
-    refrain_max_share: float = 0.45   # at most this share of the answer is forgiven as refrains
+    refrain_max_share: float = 0.55   # at most this share of the answer is forgiven as refrains
     refrain_min_budget: int = 120     # ... or this many tokens (short verse can be mostly refrain)
     loop_n: int = 4                   # n of the in-unit loop measure
     loop_tolerance: float = 0.1       # in-unit repeated-n-gram rate that costs nothing
