@@ -57,8 +57,8 @@ Score::
     padded_share = (|marked tokens| + particle and intensifier excess) / |tokens| + restatement
     score        = max(0, 1 - slope * max(0, padded_share - tolerance))
 
-so honest text (padding within the 3% tolerance) scores 1.0, an answer that is a sixth padding
-scores about 0.5 and one that is 28% padding 0. The format reward multiplies this score in
+so honest text (padding within the 4% tolerance) scores 1.0, an answer that is a sixth padding
+scores about 0.5 and one that is 29% padding 0. The format reward multiplies this score in
 (``FormatReward(padding=False)`` turns it off).
 """
 
@@ -207,7 +207,7 @@ class PaddingConfig:
     restate_tolerance_en: float = 0.32  # pervasive share of the content terms that costs nothing (words)
     restate_tolerance_zh: float = 0.16  # ... (Chinese bigrams: more terms per word, lower shares)
     restate_scale: float = 2.0          # padding per unit of pervasive share above the tolerance
-    tolerance: float = 0.03             # padded share that costs nothing
+    tolerance: float = 0.04             # padded share that costs nothing
     slope: float = 4.0                  # score = 1 - slope * (padded_share - tolerance)
 
 
