@@ -65,7 +65,6 @@ scores about 0.5 and one that is 29% padding 0. The format reward multiplies thi
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np

@@ -67,7 +67,6 @@ scores 0; the first occurrence of anything is never counted. An empty answer sco
 
 from __future__ import annotations
 
-import math
 import zlib
 from dataclasses import asdict, dataclass, field
 
@@ -232,20 +231,25 @@ def _unique_pairs(owner: np.ndarray, term: np.ndarray) -> tuple[np.ndarray, np.n
     return keys // width, keys % width
 
 
-def exact_jaccard(shingle_sets: list[np.ndarray]) -> np.ndarray:
-    """Exact Jaccard similarity of all pairs of hash sets (each a unique uint64 array), [N, N]."""
-    n = len(shingle_sets)
-    sizes = np.array([len(s) for s in shingle_sets], dtype=np.float64)
-    if n == 0:
-        return np.zeros((0, 0))
-    allh = np.concatenate(shingle_sets) if n else np.zeros(0, dtype=np.uint64)
-    _, term = np.unique(allh, return_inverse=True)
-    owner = np.repeat(np.arange(n), sizes.astype(np.int64))
-    inter = pair_overlap(owner, term.reshape(-1).astype(np.int64), n)
+def jaccard_from_pairs(owner: np.ndarray, term: np.ndarray, n: int) -> np.ndarray:
+    """Exact Jaccard similarity of all pairs of n sets given as unique (owner, term) pairs, [N, N]."""
+    sizes = np.bincount(owner, minlength=n).astype(np.float64)
+    inter = pair_overlap(owner, term, n)
     union = sizes[:, None] + sizes[None, :] - inter
     jac = np.where(union > 0, inter / np.maximum(union, 1.0), 0.0)
     np.fill_diagonal(jac, 1.0)
     return jac
+
+
+def exact_jaccard(shingle_sets: list[np.ndarray]) -> np.ndarray:
+    """Exact Jaccard similarity of all pairs of hash sets (each a uint64 array), [N, N]."""
+    n = len(shingle_sets)
+    if n == 0:
+        return np.zeros((0, 0))
+    lens = np.array([len(s) for s in shingle_sets], dtype=np.int64)
+    term = np.unique(np.concatenate(shingle_sets), return_inverse=True)[1].reshape(-1)
+    owner, term = _unique_pairs(np.repeat(np.arange(n), lens), term)
+    return jaccard_from_pairs(owner, term, n)
 
 
 # ----------------------------------------------------------------------------- units and blocks
@@ -300,10 +304,7 @@ def _near_duplicate_blocks(answer: str, hashes: np.ndarray, cfg: RepetitionConfi
     lens = np.array([b - k + 1 - a for a, b in blocks], dtype=np.int64)
     idx = np.concatenate([np.arange(a, b - k + 1) for a, b in blocks])
     owner, term = _unique_pairs(np.repeat(np.arange(n), lens), np.unique(grams[idx], return_inverse=True)[1].reshape(-1))
-    sizes = np.bincount(owner, minlength=n).astype(np.float64)
-    inter_s = pair_overlap(owner, term, n)
-    union = sizes[:, None] + sizes[None, :] - inter_s
-    jac = np.where(union > 0, inter_s / np.maximum(union, 1.0), 0.0)
+    jac = jaccard_from_pairs(owner, term, n)
     # content-term sets, IDF-weighted
     pos, ids = answer_terms(answer)[1], answer_term_ids(answer)
     starts = np.array([a for a, _ in blocks]); ends = np.array([b for _, b in blocks])
