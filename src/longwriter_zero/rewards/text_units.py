@@ -4,8 +4,10 @@ Choices, shared by the repetition and stuffing measures:
 
 - Paragraphs: blocks separated by a blank line. A text with no blank line but several lines
   (models often emit single newlines between paragraphs) is split on every newline.
-- Sentences: split after ``. ! ?`` (plus closing quotes or brackets) when whitespace follows,
-  after ``。！？；…`` directly, at every line break (a line of a poem or a list item is its
+- Sentences (``split_sentences``): split after ``. ! ?`` (plus closing quotes or brackets) when
+  whitespace follows, and after ``。！？；…`` directly.
+- Units (the ``sentence`` ids of ``tokenize_answer``, what the repetition and padding measures
+  compare): sentences, further cut at every line break (a line of a poem or a list item is its
   own unit) and at every ``|`` (a table cell is its own unit). Abbreviations such as "Dr." split too; for repetition
   measures that only makes units shorter, never hides a repeat.
 - Tokens: lower-cased Latin-script words and numbers (inner apostrophes and hyphens kept) and
@@ -29,7 +31,8 @@ _CJK_RANGE = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 TOKEN = re.compile(rf"[A-Za-z0-9\u00c0-\u024f]+(?:['’\-][A-Za-z0-9\u00c0-\u024f]+)*|[{_CJK_RANGE}]")
 _CJK_CHAR = re.compile(rf"[{_CJK_RANGE}]")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|(?<=[。！？；…])[”’」』）)]*\s*|\n\s*|\|")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|(?<=[。！？；…])[”’」』）)]*\s*")
+_UNIT_END = re.compile(_SENTENCE_END.pattern + r"|\n\s*|\|")     # sentence ends, line breaks, table cells
 
 STOPWORDS = frozenset("""
 a about above after again against all also although am an and any are aren't as at be because been
@@ -169,7 +172,7 @@ def tokenize_answer(text: str) -> TokenizedAnswer:
     """Tokens of ``text`` with paragraph and sentence ids (cached: the format reward, the
     stuffing check and evaluation often look at the same answer)."""
     para_breaks = paragraph_breaks(text)
-    sent_breaks = [m.start() for m in _SENTENCE_END.finditer(text)]
+    sent_breaks = [m.start() for m in _UNIT_END.finditer(text)]
     line_breaks = [m.end() for m in re.finditer("\n", text)]
     bounds = sorted(set([0] + para_breaks + sent_breaks + line_breaks + [len(text)]))
     segment_tokens = [TOKEN.findall(text[a:b].lower()) for a, b in zip(bounds, bounds[1:])]
