@@ -41,7 +41,8 @@ parallel lines. In a line-structured answer (at least ``structured_min_lines`` l
 least half its tokens on lines of at most ``structured_line_tokens`` tokens or in paragraphs of
 three lines or more: verse, lists, tables, dialogue), a run of repeated tokens within one stanza
 (runs are cut at paragraphs of several lines; when every paragraph is a single line they are
-not cut) of at most ``refrain_tokens`` tokens is a refrain occurrence; the first
+not cut) of at most ``refrain_tokens`` tokens, on lines of at most ``refrain_line_tokens``
+tokens on average, is a refrain occurrence; the first
 ``refrain_runs`` of them, up to ``refrain_max_share`` of the answer (or ``refrain_min_budget``
 tokens, for short verse such as a counting rhyme), are not counted. A hack that repeats lines
 for length produces long runs (or many short ones), which are; repeated prose sentences never
@@ -56,7 +57,7 @@ Score::
     repeated_share = |tokens of repeated units ∪ tokens of near-duplicate blocks| - refrains
                      / |tokens|
     loop_excess    = max(0, loop_rate - loop_tolerance) / (1 - loop_tolerance)
-    score          = max(0, 1 - slope * repeated_share) * max(0, 1 - slope * loop_excess)
+    score          = max(0, 1 - slope * max(0, repeated_share - tolerance)) * max(0, 1 - slope * loop_excess)
 
 With ``slope = 2`` an answer that is one third repeats scores 1/3 and one that is half repeats
 scores 0; the first occurrence of anything is never counted. An empty answer scores 1.0.
@@ -104,11 +105,13 @@ class RepetitionConfig:
     refrain_runs: int = 8             # refrain runs not counted per answer
     structured_line_tokens: int = 30  # lines this short (verse, list items) make an answer line-structured
     structured_min_lines: int = 4     # ... when it has at least this many lines
+    refrain_line_tokens: int = 16     # a refrain's lines average at most this many tokens
     refrain_max_share: float = 0.55   # at most this share of the answer is forgiven as refrains
     refrain_min_budget: int = 120     # ... or this many tokens (short verse can be mostly refrain)
     loop_n: int = 4                   # n of the in-unit loop measure
     loop_tolerance: float = 0.1       # in-unit repeated-n-gram rate that costs nothing
-    slope: float = 2.0                # score = 1 - slope * share (clipped at 0)
+    slope: float = 2.0                # score = 1 - slope * (share - tolerance) (clipped to [0, 1])
+    tolerance: float = 0.02           # repeated share that costs nothing (a sentence said twice for effect)
 
 
 DEFAULT = RepetitionConfig()
@@ -498,6 +501,8 @@ def _forgive_refrains(mask: np.ndarray, line: np.ndarray, paragraph: np.ndarray,
             break
         if b - a > cfg.refrain_tokens or cleared + (b - a) > budget:
             continue
+        if b - a > cfg.refrain_line_tokens * (int(line[b - 1]) - int(line[a]) + 1):
+            continue                                # lines too long for verse: prose said again
         mask[a:b] = False
         cleared += int(b - a)
         runs += 1
@@ -530,7 +535,8 @@ def analyze_repetition(answer: str, cfg: RepetitionConfig = DEFAULT) -> Repetiti
     loop_rate = loop_rep / loop_total if loop_total else 0.0
     repeated_share = (flagged - forgiven) / total
     loop_excess = max(0.0, loop_rate - cfg.loop_tolerance) / (1.0 - cfg.loop_tolerance)
-    score = max(0.0, 1.0 - cfg.slope * repeated_share) * max(0.0, 1.0 - cfg.slope * loop_excess)
+    score = (max(0.0, 1.0 - cfg.slope * max(0.0, repeated_share - cfg.tolerance))
+             * max(0.0, 1.0 - cfg.slope * loop_excess))
     checked = sum(1 for a, b in blocks if b - a >= cfg.min_paragraph_tokens)
     return RepetitionReport(
         total_tokens=total, paragraphs=doc.n_paragraphs,
