@@ -346,38 +346,58 @@ def near_duplicate_pairs(answer: str, cfg: RepetitionConfig = DEFAULT) -> list[t
     return [(int(para[a[0]]), int(para[b[0]]), kind, sim) for a, b, kind, sim in pairs]
 
 
+def _seen_earlier(keys: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """[S] True where an eligible unit's key equals an earlier eligible unit's key."""
+    out = np.zeros(len(keys), dtype=bool)
+    idx = np.flatnonzero(eligible)
+    if len(idx):
+        first = first_occurrence(keys[idx])
+        out[idx] = first < np.arange(len(idx))
+    return out
+
+
+def _unit_keys(values: np.ndarray, unit: np.ndarray, n_units: int) -> np.ndarray:
+    """Order-sensitive 64-bit key per unit: sum of ``values[i] * P^(rank of i in its unit)``."""
+    starts = np.flatnonzero(np.concatenate([[True], unit[1:] != unit[:-1]]))
+    rank = np.arange(len(unit)) - np.repeat(starts, np.diff(np.concatenate([starts, [len(unit)]])))
+    powers = np.ones(int(rank.max()) + 1 if len(rank) else 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        if len(powers) > 1:
+            powers[1:] = _MIX[1]
+            powers = np.multiply.accumulate(powers)
+        keys = np.add.reduceat(values * powers[rank], starts) if len(values) else np.zeros(0, np.uint64)
+    out = np.zeros(n_units, dtype=np.uint64)
+    out[unit[starts]] = keys
+    return out
+
+
 def _unit_repeats(doc: TokenizedAnswer, hashes: np.ndarray, func: np.ndarray,
                   cfg: RepetitionConfig) -> tuple[np.ndarray, ...]:
-    """Per unit (sentence or line): exact repeat, copied, skeleton-or-bag repeat flags, [S] each."""
+    """Per unit (sentence or line): exact repeat, copied, skeleton-or-bag repeat flags, [S] each.
+    Units are compared through 64-bit keys (exact: the token sequence; bag: the token multiset;
+    skeleton: the collapsed function-word skeleton)."""
     starts = doc.sentence_starts
     n_units = len(starts) - 1
-    exact = np.zeros(n_units, dtype=bool)
-    skel = np.zeros(n_units, dtype=bool)
-    seen_exact: set = set()
-    seen_bag: set = set()
-    seen_skel: set = set()
-    tokens = doc.tokens
-    for s in range(n_units):
-        a, b = int(starts[s]), int(starts[s + 1])
-        if b - a >= cfg.min_sentence_tokens:
-            key = tokens[a:b]
-            if key in seen_exact:
-                exact[s] = True
-                continue
-            seen_exact.add(key)
-            bag = tuple(sorted(key))
-            if bag in seen_bag:
-                skel[s] = True
-                continue
-            seen_bag.add(bag)
-        n_func = int(func[a:b].sum())
-        if n_func >= cfg.skeleton_min_function:
-            sk = skeleton_of(tokens[a:b], func[a:b])
-            if len(sk) - n_func >= cfg.skeleton_min_slots:
-                if sk in seen_skel:
-                    skel[s] = True
-                else:
-                    seen_skel.add(sk)
+    sent = doc.sentence
+    lengths = np.diff(starts)
+    with np.errstate(over="ignore"):
+        exact_keys = _unit_keys(hashes, sent, n_units) ^ (lengths.astype(np.uint64) * _MIX[3])
+        mixed = (hashes * _MIX[0]) ^ (hashes >> np.uint64(7))
+        bag_keys = np.zeros(n_units, dtype=np.uint64)
+        np.add.at(bag_keys, sent, mixed)
+        bag_keys ^= lengths.astype(np.uint64) * _MIX[2]
+    long_enough = lengths >= cfg.min_sentence_tokens
+    exact = _seen_earlier(exact_keys, long_enough)
+    bag = _seen_earlier(bag_keys, long_enough) & ~exact
+    # skeleton: function tokens kept, each run of content tokens one slot
+    new_unit = np.concatenate([[True], sent[1:] != sent[:-1]])
+    keep = func | new_unit | np.concatenate([[True], func[:-1]])
+    sym = np.where(func, hashes, _SLOT)[keep]
+    n_func = np.bincount(sent, weights=func, minlength=n_units)
+    n_sym = np.bincount(sent[keep], minlength=n_units)
+    skel_keys = _unit_keys(sym, sent[keep], n_units) ^ (n_sym.astype(np.uint64) * _MIX[3])
+    eligible = (n_func >= cfg.skeleton_min_function) & (n_sym - n_func >= cfg.skeleton_min_slots)
+    skel = (_seen_earlier(skel_keys, eligible) | bag) & ~exact
     # copied: share of the n-grams starting in the unit first seen in an earlier unit
     copied = np.zeros(n_units, dtype=bool)
     grams = ngram_hashes(hashes, cfg.copy_n)

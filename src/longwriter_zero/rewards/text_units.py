@@ -244,21 +244,14 @@ def answer_terms(text: str) -> tuple[tuple[str, ...], np.ndarray]:
     token), cached per answer: the terms of tokens ``[a, b)`` are those with offsets in it."""
     tokens = tokenize_answer(text).tokens
     classes = token_classes(text)
-    terms: list[str] = []
-    pos: list[int] = []
-    prev_cjk = ""
-    for i, (t, c) in enumerate(zip(tokens, classes)):
-        if c & CJK:
-            if prev_cjk and not (prev_cjk in ZH_FUNCTION_CHARS and t in ZH_FUNCTION_CHARS):
-                terms.append(prev_cjk + t)
-                pos.append(i - 1)
-            prev_cjk = t
-        else:
-            prev_cjk = ""
-            if c & CONTENT:
-                terms.append(t)
-                pos.append(i)
-    return tuple(terms), np.asarray(pos, dtype=np.int64)
+    cjk = (classes & CJK) > 0
+    english = np.flatnonzero(((classes & CONTENT) > 0) & ~cjk)
+    func = (classes & FUNCTION) > 0
+    pairs = np.flatnonzero(cjk[:-1] & cjk[1:] & ~(func[:-1] & func[1:])) if len(tokens) > 1 else english[:0]
+    pos = np.concatenate([english, pairs]).astype(np.int64)
+    terms = [tokens[i] for i in english.tolist()] + [tokens[i] + tokens[i + 1] for i in pairs.tolist()]
+    order = np.argsort(pos, kind="stable")
+    return tuple(terms[i] for i in order.tolist()), pos[order]
 
 
 @lru_cache(maxsize=64)
