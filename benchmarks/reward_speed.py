@@ -1,12 +1,13 @@
-"""Reward speed: length + format reward time per answer (1K and 10K words), and reward-model
+"""Reward speed: length + format reward time per answer (1K and 10K words; format includes the
+repetition, padding and keyword-stuffing measures), and reward-model
 scoring throughput (answers/s) for the tiny-random and embedded backbones.
 
 Answers are built from the bundled honest texts (``assets/honest_answers.jsonl``, then
 ``assets/longform_corpus``) up to the target length; "padded" variants carry 35% paraphrased
-copies (the repetition detector's busiest case). The tokenisation cache is cleared before each
+copies (the repetition detector's busiest case). Every per-answer cache (tokens, token classes, content terms) is cleared before each
 call, so every call does the full work. Reported: median wall-clock and CPU (process) time.
 
-    python benchmarks/reward_speed.py [--repeats 20] [--rm-answers 16] [--skip-embedded]
+    python benchmarks/reward_speed.py [--repeats 20] [--rm-answers 16] [--skip-embedded] [--skip-rm]
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from longwriter_zero.rewards.counting import count_length
 from longwriter_zero.rewards.damage import paraphrase_pad
 from longwriter_zero.rewards.format import FormatReward
 from longwriter_zero.rewards.length import LengthReward
-from longwriter_zero.rewards.text_units import tokenize_answer
+from longwriter_zero.rewards.text_units import clear_caches
 
 ASSETS = Path(str(resources.files("longwriter_zero") / "assets"))
 
@@ -54,7 +55,7 @@ def time_rewards(answer: str, repeats: int) -> dict:
     sample = {"range": [800, 1200]}
     walls, cpus = [], []
     for _ in range(repeats):
-        tokenize_answer.cache_clear()
+        clear_caches()
         w0, c0 = time.perf_counter(), time.process_time()
         length(["Write."], [completion], [sample])
         out = fmt(["Write."], [completion], [sample])
@@ -90,6 +91,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--rm-answers", type=int, default=16, help="answers scored per backbone (embedded: a quarter)")
     ap.add_argument("--skip-embedded", action="store_true")
+    ap.add_argument("--skip-rm", action="store_true", help="time only length + format (+ stuffing)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     args = ap.parse_args()
     if args.threads:
@@ -99,6 +101,8 @@ def main() -> None:
         for padded in (False, True):
             r = time_rewards(answer_of(words, padded), args.repeats)
             print(json.dumps({"bench": "length+format", "target_words": words, "padded": padded, **r}))
+    if args.skip_rm:
+        return
     print(json.dumps({"bench": "rm_scoring", **rm_throughput("tiny-random", args.rm_answers, 2048, 8)}))
     if not args.skip_embedded:
         print(json.dumps({"bench": "rm_scoring", **rm_throughput("embedded", max(1, args.rm_answers // 4), 2048, 4)}))

@@ -75,7 +75,7 @@ def test_repetition_multiplies_structure():
     s = "The harbour opens at six every morning."
     body = f"{s} Fishing boats leave before the sun rises.\n\n{s}"      # 7 of 21 tokens repeated
     out = FormatReward()(["r"], [f"<think>p</think><answer>{body}</answer>"], [{}])
-    assert out.scores[0] == pytest.approx(1 - 2 * 7 / 21)
+    assert out.scores[0] == pytest.approx(1 - 2 * (7 / 21 - 0.02))     # 2% of repeats tolerated
     assert out.parts["exact_repeat_share"][0] == pytest.approx(7 / 21)
     assert FormatReward(repetition=False)(["r"], [f"<think>p</think><answer>{body}</answer>"], [{}]).scores == [1.0]
 
@@ -87,13 +87,13 @@ def test_all_parts_present_for_every_sample():
         assert len(out.parts[key]) == 2, key
 
 
-def test_stuffing_penalty_option():
+def test_stuffing_penalty_on_by_default_and_option_turns_it_off():
     essay = (DATA / "honest_essay.txt").read_text()
     stuffed = stuff_keywords(essay, random.Random(0), rate=0.08)
     completion = f"<think>plan</think><answer>{stuffed}</answer>"
     prompt = "Write an essay on why small towns still need public libraries."
-    plain = FormatReward()([prompt], [completion], [{}])
-    penalised = FormatReward(stuffing_penalty=True)([prompt], [completion], [{}])
+    plain = FormatReward(stuffing_penalty=False)([prompt], [completion], [{}])
+    penalised = FormatReward()([prompt], [completion], [{}])
     assert plain.parts["stuffing"][0] < 0.8
     assert penalised.scores[0] == pytest.approx(plain.scores[0] * plain.parts["stuffing"][0])
 

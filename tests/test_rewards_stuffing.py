@@ -21,18 +21,20 @@ def _filler(n: int) -> str:
 
 
 def test_hand_computed_excess():
-    # 180 content terms: 170 distinct fillers + "gadget" x10. allowed = max(5, 0.03 * 180) = 5.4
+    # 180 content terms: 170 distinct fillers + "gadget" x10. allowed = max(5, 0.04 * 180) = 7.2
+    # (total cap: excess over max(4, 0.012 * 180) = 4 is 6 / 180, under the 0.05 tolerance)
     text = _filler(170) + " " + " ".join(["gadget"] * 10)
     report = analyze_stuffing(text, "", StuffingConfig())
     assert report.content_terms == 180 and report.judged
-    assert report.stuffed_share == pytest.approx((10 - 5.4) / 180)
-    assert report.score == pytest.approx(1 - 10 * (10 - 5.4) / 180)
+    assert report.stuffed_share == pytest.approx((10 - 7.2) / 180)
+    assert report.spread_share == pytest.approx(6 / 180)
+    assert report.score == pytest.approx(1 - 10 * (10 - 7.2) / 180)
     assert report.top_terms[0][:2] == ("gadget", 10)
 
 
 def test_prompt_terms_get_a_larger_allowance():
     text = _filler(170) + " " + " ".join(["gadget"] * 10)
-    # in the prompt: allowed = 0.03 * 180 * 3 = 16.2 > 10
+    # in the prompt: allowed = 0.04 * 180 * 3 = 21.6 > 10
     assert analyze_stuffing(text, "Tell me about a gadget").score == 1.0
 
 
@@ -83,3 +85,30 @@ def test_weight_zero_monitor_does_not_move_the_advantages():
     with_monitor = balanced_advantages(rewards, torch.tensor([1.0, 0.0]), group_size=4)
     alone = balanced_advantages(length[None], torch.tensor([1.0]), group_size=4)
     assert torch.allclose(with_monitor, alone) and torch.allclose(alone, group_normalize(length, 4).float())
+
+
+def test_spread_stuffing_total_cap_hand_computed():
+    # 200 content terms: 120 distinct fillers + 10 terms x 8 uses. Each term is under its own
+    # allowance max(5, 0.04 * 200) = 8, so the per-term excess is 0; the total cap counts
+    # 10 * (8 - max(4, 0.012 * 200)) = 40 excess uses -> spread_share 0.2, penalty 0.2 - 0.05
+    terms = [f"term{k}y" for k in range(10)]
+    text = _filler(120) + " " + " ".join(terms * 8)
+    report = analyze_stuffing(text, "", StuffingConfig())
+    assert report.content_terms == 200
+    assert report.stuffed_share == 0.0
+    assert report.spread_share == pytest.approx(40 / 200)
+    assert report.score == pytest.approx(max(0.0, 1 - 10 * (0.2 - 0.05)))
+    off = StuffingConfig(spread_tolerance=1.0)                 # the total cap switched off: it passes
+    assert analyze_stuffing(text, "", off).score == 1.0
+
+
+def test_praise_share_hand_computed():
+    # 200 tokens: 190 neutral words + 10 praise words (vivid x5, insightfully x5) -> 5% praise,
+    # 2% over the 3% allowance -> penalty 6 * 0.02 = 0.12
+    text = _filler(190) + " " + " ".join(["vivid", "insightfully"] * 5)
+    report = analyze_stuffing(text, "", StuffingConfig())
+    assert report.praise_share == pytest.approx(10 / 200)
+    assert report.score == pytest.approx(1 - 6 * (0.05 - 0.03))
+    zh = "这篇文章写得生动又深刻。" * 1
+    from longwriter_zero.rewards.stuffing import praise_share
+    assert praise_share(zh) == pytest.approx(4 / 11)           # 生动, 深刻: 4 of 11 characters

@@ -86,9 +86,9 @@ class RewardSpec:
 
 @dataclass
 class AlgorithmConfig:
-    advantage: Literal["balanced", "sum_then_normalize"] = opt(
-        "balanced", "balanced: normalise each reward in its group, then average (Eq. 5); "
-        "sum_then_normalize: add rewards, then normalise (ablation)")
+    advantage: str = opt(
+        "balanced", "an estimator registered in algorithm/advantages.py: balanced: normalise each reward "
+        "in its group, then average (Eq. 5); sum_then_normalize: add rewards, then normalise (ablation)")
     eps_low: float = opt(0.2, "lower clip range of the ratio")
     eps_high: float = opt(0.2, "upper clip range of the ratio (DAPO clip-higher uses 0.28)")
     beta: float = opt(0.0, "KL coefficient to a frozen reference model; 0 loads no reference")

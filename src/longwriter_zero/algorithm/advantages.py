@@ -10,16 +10,39 @@ A reward with weight 0 is a monitor: logged, never trained on.
 Choices: the group std is the population std (divide by G); a group whose rewards are all
 equal (std below ``1e-8``) gets advantage exactly 0, never NaN. Unlike TRL's
 ``normalize_then_sum``, the balanced advantages are not re-normalised over the batch.
+
+Estimators register by name with ``@register_advantage("name")`` beside their function (as
+verl's ``core_algos.register_adv_est``); ``algorithm.advantage`` picks one, and adding one is
+this one decorated function.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Literal
+from typing import Callable
 
 import torch
 
-AdvantageMode = Literal["balanced", "sum_then_normalize"]
+from longwriter_zero.errors import UserError
+
+AdvantageFn = Callable[..., torch.Tensor]    # (rewards [K, B*G], weights [K], group_size, eps) -> [B*G]
+ADVANTAGE_FNS: dict[str, AdvantageFn] = {}
 _FLAT = 1e-8
+
+
+def register_advantage(name: str) -> Callable[[AdvantageFn], AdvantageFn]:
+    """Decorator: register an advantage estimator under ``name`` (``algorithm.advantage``)."""
+    def wrap(fn: AdvantageFn) -> AdvantageFn:
+        ADVANTAGE_FNS[name] = fn
+        return fn
+    return wrap
+
+
+def advantage_fn(name: str) -> AdvantageFn:
+    """The estimator registered as ``name``; an unknown name is a one-line error listing the known ones."""
+    if name not in ADVANTAGE_FNS:
+        raise UserError(f"config key 'algorithm.advantage': unknown estimator {name!r} "
+                        f"(known: {', '.join(sorted(ADVANTAGE_FNS))})")
+    return ADVANTAGE_FNS[name]
 
 
 def group_normalize(rewards: torch.Tensor, group_size: int, eps: float = 1e-6) -> torch.Tensor:
@@ -34,6 +57,7 @@ def group_normalize(rewards: torch.Tensor, group_size: int, eps: float = 1e-6) -
     return adv.view(-1).to(rewards.dtype if rewards.is_floating_point() else torch.float32)
 
 
+@register_advantage("balanced")
 def balanced_advantages(rewards: torch.Tensor, weights: torch.Tensor, group_size: int,
                         eps: float = 1e-6) -> torch.Tensor:
     """rewards: [K, B*G] one row per reward; weights: [K] -> [B*G] (Eq. 5)."""
@@ -44,6 +68,7 @@ def balanced_advantages(rewards: torch.Tensor, weights: torch.Tensor, group_size
     return ((w[:, None] * per_reward).sum(0) / w.sum()).float()
 
 
+@register_advantage("sum_then_normalize")
 def sum_then_normalize_advantages(rewards: torch.Tensor, weights: torch.Tensor, group_size: int,
                                   eps: float = 1e-6) -> torch.Tensor:
     """rewards: [K, B*G]; weights: [K] -> [B*G]: normalise the weighted sum of raw rewards."""
@@ -51,13 +76,7 @@ def sum_then_normalize_advantages(rewards: torch.Tensor, weights: torch.Tensor, 
     return group_normalize(total, group_size, eps).float()
 
 
-ADVANTAGE_FNS: dict[str, Callable[..., torch.Tensor]] = {
-    "balanced": balanced_advantages,
-    "sum_then_normalize": sum_then_normalize_advantages,
-}
-
-
-def compute_advantages(mode: AdvantageMode, rewards: torch.Tensor, weights: torch.Tensor,
+def compute_advantages(mode: str, rewards: torch.Tensor, weights: torch.Tensor,
                        group_size: int, eps: float = 1e-6) -> torch.Tensor:
     """The one place where the advantage mode is resolved."""
-    return ADVANTAGE_FNS[mode](rewards, weights, group_size, eps)
+    return advantage_fn(mode)(rewards, weights, group_size, eps)

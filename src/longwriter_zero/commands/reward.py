@@ -21,7 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--l-max", type=int, default=14000, help="L_max of the length reward, in words (default 14000)")
     p.add_argument("--template", choices=["think", "nothink"], default="think",
                    help="the prompt template the completions answered (nothink: no think block expected)")
-    p.add_argument("--stuffing-penalty", action="store_true", help="multiply the format reward by the stuffing score")
+    p.add_argument("--stuffing-penalty", action=argparse.BooleanOptionalAction, default=True,
+                   help="multiply the format reward by the keyword-stuffing score (default: on; "
+                        "--no-stuffing-penalty turns it off; its parts are reported either way)")
     p.add_argument("--batch-size", type=int, default=16, help="rows scored per batch")
     p.add_argument("--device", default="cpu", help="device of a local writing reward model")
     p.set_defaults(func=run_reward)

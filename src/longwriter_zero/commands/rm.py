@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+DEFAULT_PORT = 8010     # lwz serve and vLLM listen on 8000 by default
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rm", help="writing reward model: build-pairs, train, serve",
@@ -50,8 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = rm_sub.add_parser("serve", help="HTTP scoring server (GET /health, POST /score)")
     s.add_argument("--model", required=True, help="reward model folder (from lwz rm train)")
     s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--device", default="cpu")
+    s.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help=f"TCP port (default {DEFAULT_PORT}: clear of lwz serve and vLLM on 8000 and of the "
+                        "common alternative 8001)")
+    s.add_argument("--device", default="auto", help="cpu, cuda, or auto (default: cuda when available)")
     s.add_argument("--batch-size", type=int, default=8, help="default batch size of /score")
     s.add_argument("--max-length", type=int, default=0, help="context in tokens (0: as trained)")
     s.set_defaults(func=run_serve)

@@ -8,7 +8,7 @@ Three pieces::
     trainer = GRPOTrainer(
         model="Qwen/Qwen2.5-7B",                       # or a model object
         reward_funcs=reward_functions(["length", "writing", "format"],
-                                      options={"writing": {"url": "http://rm-host:8001"}},
+                                      options={"writing": {"url": "http://rm-host:8010"}},
                                       defaults={"l_max": 14000}),
         args=grpo_config("runs/trl", num_generations=32, max_completion_length=14000),
         train_dataset=to_trl_dataset("data/rl_prompts.jsonl"),

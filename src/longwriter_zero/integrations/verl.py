@@ -18,7 +18,7 @@ Options arrive as keyword arguments (verl passes ``reward.custom_reward_function
 ``rewards`` (names, default ``length,format`` plus ``writing`` when a writing-RM URL is set),
 ``writing_url`` (else the environment variable ``LWZ_WRITING_URL``; ``lwz rm serve`` on another
 host), ``l_max`` (default 14000), ``template`` (``think`` | ``nothink``), ``weights``
-(name -> weight for ``score``), ``stuffing_penalty``.
+(name -> weight for ``score``), ``stuffing_penalty`` (default true: the format reward includes the keyword-stuffing factor).
 
 ``export_verl_prompts`` writes the prompt set as verl Parquet with the think prompt already in
 the chat message (verl applies only the tokenizer's chat template); it is
@@ -71,7 +71,7 @@ def _plain(value: Any) -> Any:
 
 def compute_score(data_source: str, solution_str: str, ground_truth, extra_info: dict | None = None, *,
                   rewards=None, writing_url: str | None = None, l_max: int = 14000, template: str = "think",
-                  weights: dict | None = None, stuffing_penalty: bool = False, **_: Any) -> dict:
+                  weights: dict | None = None, stuffing_penalty: bool = True, **_: Any) -> dict:
     """Score one verl response; see the module docstring. Extra keyword arguments verl adds
     (``reward_router_address``, ...) are ignored."""
     from longwriter_zero.data.dataset import range_from_ground_truth

@@ -6,19 +6,30 @@ and after them (``prompts.parse_completion(...).well_formed``); with ``require_t
 (the no-think template) it is one answer block alone. Anything else scores 0: a missing,
 repeated, nested or out-of-order tag, text outside the blocks, or an empty answer.
 
-The paper's format reward also "penalises repeated content"; the measure is unreleased. Here::
+The paper's format reward also "penalises repeated content"; the measure is unreleased. Here
+every kind of length that is not writing multiplies the format reward down::
 
-    format = structure * repetition_score(answer) [* stuffing_score(answer, prompt)]
+    format = structure * repetition(answer) * padding(answer, request) [* stuffing(answer, request)]
 
-with ``repetition_score`` from ``rewards.repetition`` (exact repeats, paraphrased near-duplicate
-paragraphs, n-gram loops) and the keyword-stuffing factor from ``rewards.stuffing`` only when
-``stuffing_penalty`` is on. ``near_duplicates=False`` keeps only exact-repeat detection (the
-sentence-overlap penalty the paper found insufficient), for ablations.
+- ``repetition`` (``rewards.repetition``): copied, re-split, rotated and synonym-swapped
+  sentences and lines, paraphrased blocks and n-gram loops, over the whole answer;
+- ``padding`` (``rewards.padding``): text in another language than the request's (an essay
+  plus its translation), Chinese particles and English intensifiers far above honest rates,
+  generic filler sentences, word salad;
+- ``stuffing`` (``rewards.stuffing``): keyword stuffing, per term and in total; on by default
+  (``stuffing_penalty=False``: measured and logged, not multiplied in).
 
-Parts (one value per completion): ``structure``, ``repetition``, ``exact_repeat_share``,
-``near_dup_share``, ``repeated_share``, ``near_dup_paragraphs``, ``loop_rate``, ``stuffing``
-(always measured, multiplied in only when enabled) and ``stuffed_share``. Repetition is
-measured on the extracted answer even when the structure is broken, so the logs show both.
+Design: these multiply into ``format`` rather than shrinking the counted length. A penalty on
+the length reward alone would cost nothing to an answer whose honest part already fills the
+requested range, and the length reward keeps the benchmark's plain unit. Each factor is
+``1 - slope * share`` of the offending text, so a third of padding roughly halves the reward
+whatever the range, and GRPO sees the same direction from every hack.
+``near_duplicates=False`` keeps only exact-repeat detection (the sentence-overlap penalty the
+paper found insufficient), for ablations; ``padding=False`` drops the padding factor.
+
+Parts (one value per completion): ``structure``, ``repetition``, ``padding``, ``stuffing``
+(each factor, always measured) and the shares behind them (``PARTS``). Everything is measured
+on the extracted answer even when the structure is broken, so the logs show all of it.
 """
 
 from __future__ import annotations
@@ -27,11 +38,15 @@ from typing import Sequence
 
 from longwriter_zero.prompts import parse_completion
 from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.padding import PaddingConfig, analyze_padding
+from longwriter_zero.rewards.registry import register_reward
 from longwriter_zero.rewards.repetition import RepetitionConfig, analyze_repetition
 from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing
 
-_PARTS = ("structure", "repetition", "exact_repeat_share", "near_dup_share", "repeated_share",
-          "near_dup_paragraphs", "loop_rate", "stuffing", "stuffed_share")
+PARTS = ("structure", "repetition", "exact_repeat_share", "copy_share", "skeleton_share", "near_dup_share",
+         "refrain_share", "repeated_share", "near_dup_paragraphs", "loop_rate", "padding", "other_language_share",
+         "particle_share", "filler_share", "salad_share", "restated_share", "padded_share", "stuffing", "stuffed_share",
+         "spread_share", "praise_share")
 
 
 def structure_score(completion: str, require_think: bool = True) -> float:
@@ -39,18 +54,21 @@ def structure_score(completion: str, require_think: bool = True) -> float:
     return 1.0 if parse_completion(completion, require_think).well_formed else 0.0
 
 
+@register_reward("format")
 class FormatReward:
-    """Structure x repetition (x stuffing) for a batch (registered as ``format``)."""
+    """Structure x repetition x padding (x stuffing) for a batch (registered as ``format``)."""
 
     name = "format"
 
     def __init__(self, require_think: bool = True, repetition: bool = True, near_duplicates: bool = True,
-                 stuffing_penalty: bool = False, repetition_slope: float = 2.0,
+                 stuffing_penalty: bool = True, padding: bool = True, repetition_slope: float = 2.0,
                  shingle_jaccard: float = RepetitionConfig.shingle_jaccard,
                  content_containment: float = RepetitionConfig.content_containment):
         self.require_think = require_think
         self.repetition = repetition
         self.stuffing_penalty = stuffing_penalty
+        self.padding = padding
+        self.padding_cfg = PaddingConfig()
         self.repetition_cfg = RepetitionConfig(near_duplicates=near_duplicates, slope=repetition_slope,
                                                shingle_jaccard=shingle_jaccard,
                                                content_containment=content_containment)
@@ -60,25 +78,28 @@ class FormatReward:
         parsed = parse_completion(completion, self.require_think)
         structure = 1.0 if parsed.well_formed else 0.0
         rep = analyze_repetition(parsed.answer, self.repetition_cfg)
+        pad = analyze_padding(parsed.answer, prompt, self.padding_cfg, rep.flagged)
         stuff = analyze_stuffing(parsed.answer, prompt, self.stuffing_cfg)
         score = structure
         if self.repetition:
             score *= rep.score
+        if self.padding:
+            score *= pad.score
         if self.stuffing_penalty:
             score *= stuff.score
-        parts = {"structure": structure, "repetition": rep.score, "exact_repeat_share": rep.exact_repeat_share,
-                 "near_dup_share": rep.near_dup_share, "repeated_share": rep.repeated_share,
-                 "near_dup_paragraphs": float(rep.near_dup_paragraphs), "loop_rate": rep.loop_rate,
-                 "stuffing": stuff.score, "stuffed_share": stuff.stuffed_share}
+        parts = {"structure": structure, "repetition": rep.score, **rep.parts(), **pad.parts(),
+                 "stuffing": stuff.score, "stuffed_share": stuff.stuffed_share, "spread_share": stuff.spread_share,
+                 "praise_share": stuff.praise_share}
+        parts["near_dup_paragraphs"] = float(rep.near_dup_paragraphs)
         return score, parts
 
     def __call__(self, prompts: Sequence[str], completions: Sequence[str],
                  samples: Sequence[dict]) -> RewardOutput:
         scores: list[float] = []
-        parts: dict[str, list[float]] = {k: [] for k in _PARTS}
+        parts: dict[str, list[float]] = {k: [] for k in PARTS}
         for prompt, completion in zip(prompts, completions):
             score, p = self.score_one(prompt, completion)
             scores.append(score)
-            for k in _PARTS:
+            for k in PARTS:
                 parts[k].append(p[k])
         return RewardOutput(scores, parts)

@@ -25,6 +25,7 @@ from typing import Sequence
 from longwriter_zero.errors import UserError
 from longwriter_zero.prompts import parse_completion
 from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.registry import register_reward
 from longwriter_zero.rewards.counting import count_length
 
 
@@ -53,6 +54,7 @@ def check_range(value, where: str) -> tuple[int, int]:
     return lo, hi
 
 
+@register_reward("length")
 class LengthReward:
     """Length reward over a batch. ``l_max`` is in words; the trainer defaults it to the
     generation cap (``max_new_tokens``), an upper bound on the words a completion can hold."""

@@ -93,7 +93,7 @@ class BackgroundServer:
         self.stop()
 
 
-def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, device: str = "cpu",
+def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8010, device: str = "cpu",
           batch_size: int = 8, max_length: int | None = None) -> None:
     """Load the reward model and serve it until interrupted (``lwz rm serve``)."""
     import uvicorn

@@ -15,7 +15,19 @@ ordinary-text expectation and with the prompt:
   writing may legitimately recur).
 - ``stuffed_share`` = sum over terms of ``max(0, count - allowed) / n``: the share of the
   content that is excess repetition of a few terms.
-- Score ``= max(0, 1 - slope * stuffed_share)``; 1.0 means no stuffing.
+- A cap on the total, for stuffing spread over many terms (each under its own allowance):
+  ``spread_share`` = sum over all terms of ``max(0, count - spread_allowed) / n`` with the
+  lower allowance ``spread_allowed = max(spread_min_count, spread_rate * n)`` (times
+  ``prompt_factor`` for request terms). Honest long-form text keeps it under a few per cent
+  (the project's test essay: 0.2%); ``spread_tolerance`` of it is free.
+- Praise words, the high-reward keywords a writing reward model is hacked with (``PRAISE_EN``:
+  vivid, insightful, nuanced, ...; ``PRAISE_ZH``: 生动, 深刻, 精彩, ...): ``praise_share`` is their
+  length units over the answer's, and above ``praise_rate`` (honest prose stays near 1%; a
+  review that praises a book, a little more) the excess counts, ``praise_slope`` per unit.
+  Sprinkled over thirty different praise words, no term passes its own allowance; the total
+  does.
+- Score ``= max(0, 1 - max(slope * stuffed_share, slope * (spread_share - spread_tolerance),
+  praise_slope * (praise_share - praise_rate)))``; 1.0 means no stuffing.
 
 For monitoring, the report also carries the top-k share of non-prompt terms and the share
 Zipf's law (exponent 1) would give the top k of the answer's own vocabulary,
@@ -28,23 +40,59 @@ texts passes. The measure is meant to catch the gross hack, cheaply, at every st
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
 from longwriter_zero.prompts import parse_completion
 from longwriter_zero.rewards.base import RewardOutput
-from longwriter_zero.rewards.text_units import content_words, tokenize, tokenize_answer
+from longwriter_zero.rewards.registry import register_reward
+from longwriter_zero.rewards.text_units import answer_terms, content_words, tokenize, tokenize_answer
+
+
+# evaluative words that say a text is good instead of making it good (adverbs in -ly count too)
+PRAISE_EN = frozenset("""
+vivid insightful compelling nuanced comprehensive profound engaging rigorous eloquent thoughtful original
+coherent powerful memorable elegant persuasive detailed creative balanced authentic meaningful rich
+sophisticated captivating illuminating masterful evocative precise brilliant excellent outstanding superb
+remarkable exceptional extraordinary stunning magnificent splendid wonderful marvelous marvellous fantastic
+amazing incredible impressive exquisite beautiful poignant resonant luminous lyrical gripping riveting
+enthralling mesmerizing mesmerising breathtaking inspiring inspirational transformative visionary timeless
+enduring heartfelt moving touching stirring striking refined polished crisp lucid articulate incisive
+penetrating perceptive astute erudite scholarly thorough meticulous careful deep deeply profoundly
+innovative novel fresh unique distinctive groundbreaking pioneering seminal definitive authoritative
+cogent convincing forceful impactful dynamic vibrant lively colorful colourful textured layered intricate
+nuance depth insight brilliance eloquence elegance clarity richness beauty excellence mastery artistry
+gorgeous dazzling superlative exemplary commendable admirable sublime transcendent masterly virtuosic
+skillful skilful deft graceful harmonious immersive engrossing absorbing unforgettable haunting delightful
+charming witty clever thought-provoking well-crafted well-written well-researched eye-opening heart-warming
+top-notch first-rate world-class in-depth exhaustive systematic cohesive fluent enlightening instructive
+insightfulness vividness profundity sophistication originality creativity
+""".split())
+PRAISE_ZH = tuple(sorted("""
+生动 深刻 精彩 细腻 全面 独到 严谨 优美 感人 新颖 透彻 丰富 流畅 鲜明 深入 真挚 精辟 巧妙 充实 完整 清晰
+有力 动人 卓越 精妙 深远 具体 详实 出色 杰出 优秀 精湛 精美 精致 精炼 深邃 独特 创新 独具匠心 引人入胜
+扣人心弦 震撼 感染力 说服力 美妙 绝妙 精准 准确 深厚 厚重 凝练 简洁 隽永 雄浑 大气 灵动 传神 细致 周全
+优雅 深情 奇妙 高超 娴熟 精细 精确 缜密 惊艳 绚丽 华丽 精巧 耐人寻味 发人深省 引人深思 妙笔生花 文采斐然
+见解独到 洞见 睿智 一针见血 入木三分 淋漓尽致 栩栩如生 鞭辟入里 字字珠玑 出神入化 炉火纯青 高明 非凡 完美
+""".split(), key=len, reverse=True))
+_PRAISE_ZH_RE = re.compile("|".join(map(re.escape, PRAISE_ZH)))
 
 
 @dataclass(frozen=True)
 class StuffingConfig:
-    max_rate: float = 0.03          # allowed share of content terms for one non-prompt term
+    max_rate: float = 0.04          # allowed share of content terms for one non-prompt term
     prompt_factor: float = 3.0      # prompt terms may be this many times more frequent
     min_count: int = 5              # a term needs more than this many uses to count as stuffed
     min_content_terms: int = 150    # shorter answers are not judged
     top_k: int = 5                  # size of the monitored top-k share
-    slope: float = 10.0             # score = 1 - slope * stuffed_share
+    spread_rate: float = 0.012      # lower per-term allowance of the total cap
+    spread_min_count: int = 4
+    spread_tolerance: float = 0.05  # total excess over the lower allowance that costs nothing
+    praise_rate: float = 0.03       # praise words allowed, share of the answer's length units
+    praise_slope: float = 6.0       # score = 1 - praise_slope * (praise_share - praise_rate)
+    slope: float = 10.0             # score = 1 - slope * max(stuffed_share, spread excess)
 
 
 DEFAULT = StuffingConfig()
@@ -56,6 +104,8 @@ class StuffingReport:
     judged: bool
     content_terms: int                      # n
     stuffed_share: float                    # excess uses of over-used terms / n
+    spread_share: float                     # excess uses over the lower allowance, all terms / n
+    praise_share: float                     # praise words' length units / the answer's
     top_k_share: float                      # share of the k most frequent non-prompt terms
     zipf_top_k_share: float                 # H(k) / H(V): Zipf's share for the top k of V types
     top_terms: list = field(default_factory=list)  # [(term, count, rate, in_prompt, over_used)]
@@ -63,7 +113,8 @@ class StuffingReport:
     def parts(self) -> dict[str, float]:
         over = [t for t in self.top_terms if t[4]]
         return {"score": self.score, "judged": float(self.judged), "content_terms": float(self.content_terms),
-                "stuffed_share": self.stuffed_share, "top_k_share": self.top_k_share,
+                "stuffed_share": self.stuffed_share, "spread_share": self.spread_share,
+                "praise_share": self.praise_share, "top_k_share": self.top_k_share,
                 "zipf_top_k_share": self.zipf_top_k_share, "over_used_terms": float(len(over)),
                 "top_rate": self.top_terms[0][2] if self.top_terms else 0.0}
 
@@ -74,14 +125,19 @@ def _harmonic(n: int) -> float:
 
 def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT) -> StuffingReport:
     """Rates of the answer's content terms against the prompt and the ordinary-text allowance."""
-    terms = content_words(tokenize_answer(answer).tokens)
+    terms = answer_terms(answer)[0]
     n = len(terms)
     prompt_terms = set(content_words(tokenize(prompt))) if prompt else set()
     counts = Counter(terms)
     ranked = counts.most_common()
-    non_prompt = [(w, c) for w, c in ranked if w not in prompt_terms]
     k = cfg.top_k
-    top_k_share = sum(c for _, c in non_prompt[:k]) / n if n else 0.0
+    non_prompt = []
+    for w, c in ranked:
+        if w not in prompt_terms:
+            non_prompt.append((w, c))
+            if len(non_prompt) == k:
+                break
+    top_k_share = sum(c for _, c in non_prompt) / n if n else 0.0
     zipf = _harmonic(min(k, len(ranked))) / _harmonic(len(ranked)) if ranked else 0.0
 
     excess = 0.0
@@ -94,10 +150,32 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
             excess += c - allowed
         if len(top_terms) < k or over:
             top_terms.append((w, c, c / n, in_prompt, over))
+    spread = 0.0
+    for w, c in ranked:
+        if c <= cfg.spread_min_count:
+            break                       # ranked by count: no later term is over its allowance
+        allowed = max(cfg.spread_min_count, cfg.spread_rate * n * (cfg.prompt_factor if w in prompt_terms else 1.0))
+        spread += max(0.0, c - allowed)
     judged = n >= cfg.min_content_terms
     stuffed_share = excess / n if n and judged else 0.0
-    score = max(0.0, 1.0 - cfg.slope * stuffed_share)
-    return StuffingReport(score, judged, n, stuffed_share, top_k_share, zipf, top_terms)
+    spread_share = spread / n if n and judged else 0.0
+    praise = praise_share(answer, counts) if judged else 0.0
+    penalty = max(cfg.slope * stuffed_share, cfg.slope * (spread_share - cfg.spread_tolerance),
+                  cfg.praise_slope * (praise - cfg.praise_rate))
+    score = min(1.0, max(0.0, 1.0 - penalty))
+    return StuffingReport(score, judged, n, stuffed_share, spread_share, praise, top_k_share, zipf, top_terms)
+
+
+def praise_share(answer: str, term_counts: Counter | None = None) -> float:
+    """Length units of praise words (``PRAISE_EN`` tokens, ``PRAISE_ZH`` words) / all tokens.
+    ``term_counts``: ``Counter(answer_terms(answer)[0])`` when the caller has it."""
+    tokens = tokenize_answer(answer).tokens
+    if not tokens:
+        return 0.0
+    english = sum(c for t, c in (term_counts or Counter(answer_terms(answer)[0])).items()
+                  if t in PRAISE_EN or (t.endswith("ly") and t[:-2] in PRAISE_EN))
+    chinese = sum(len(m.group(0)) for m in _PRAISE_ZH_RE.finditer(answer))
+    return (english + chinese) / len(tokens)
 
 
 def stuffing_score(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT) -> tuple[float, dict[str, float]]:
@@ -106,6 +184,7 @@ def stuffing_score(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT)
     return report.score, report.parts()
 
 
+@register_reward("stuffing")
 class StuffingReward:
     """Keyword-stuffing score of each answer (registered as ``stuffing``).
 

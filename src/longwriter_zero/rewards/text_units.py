@@ -4,8 +4,11 @@ Choices, shared by the repetition and stuffing measures:
 
 - Paragraphs: blocks separated by a blank line. A text with no blank line but several lines
   (models often emit single newlines between paragraphs) is split on every newline.
-- Sentences: split after ``. ! ?`` (plus closing quotes or brackets) when whitespace follows,
-  and after ``。！？；…`` directly. Abbreviations such as "Dr." split too; for repetition
+- Sentences (``split_sentences``): split after ``. ! ?`` (plus closing quotes or brackets) when
+  whitespace follows, and after ``。！？；…`` directly.
+- Units (the ``sentence`` ids of ``tokenize_answer``, what the repetition and padding measures
+  compare): sentences, further cut at every line break (a line of a poem or a list item is its
+  own unit) and at every ``|`` (a table cell is its own unit). Abbreviations such as "Dr." split too; for repetition
   measures that only makes units shorter, never hides a repeat.
 - Tokens: lower-cased Latin-script words and numbers (inner apostrophes and hyphens kept) and
   single CJK characters: nearly the units ``counting.count_length`` counts (LongBench-Write's
@@ -29,6 +32,7 @@ TOKEN = re.compile(rf"[A-Za-z0-9\u00c0-\u024f]+(?:['’\-][A-Za-z0-9\u00c0-\u024
 _CJK_CHAR = re.compile(rf"[{_CJK_RANGE}]")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|(?<=[。！？；…])[”’」』）)]*\s*")
+_UNIT_END = re.compile(_SENTENCE_END.pattern + r"|\n\s*|\|")     # sentence ends, line breaks, table cells
 
 STOPWORDS = frozenset("""
 a about above after again against all also although am an and any are aren't as at be because been
@@ -145,6 +149,7 @@ class TokenizedAnswer:
     sentence: np.ndarray          # [T] sentence id of each token (sentences never cross paragraphs)
     paragraph_starts: np.ndarray  # [P + 1] token offsets of each paragraph, then T
     sentence_starts: np.ndarray   # [S + 1] token offsets of each sentence, then T
+    line: np.ndarray | None = None  # [T] line of each token (lines that hold tokens, 0, 1, ...)
 
     @property
     def n_paragraphs(self) -> int:
@@ -167,16 +172,103 @@ def tokenize_answer(text: str) -> TokenizedAnswer:
     """Tokens of ``text`` with paragraph and sentence ids (cached: the format reward, the
     stuffing check and evaluation often look at the same answer)."""
     para_breaks = paragraph_breaks(text)
-    sent_breaks = [m.start() for m in _SENTENCE_END.finditer(text)]
-    bounds = sorted(set([0] + para_breaks + sent_breaks + [len(text)]))
+    sent_breaks = [m.start() for m in _UNIT_END.finditer(text)]
+    line_breaks = [m.end() for m in re.finditer("\n", text)]
+    bounds = sorted(set([0] + para_breaks + sent_breaks + line_breaks + [len(text)]))
     segment_tokens = [TOKEN.findall(text[a:b].lower()) for a, b in zip(bounds, bounds[1:])]
     counts = np.fromiter((len(s) for s in segment_tokens), dtype=np.int64, count=len(segment_tokens))
     segment_para = np.searchsorted(np.asarray(para_breaks, dtype=np.int64), np.asarray(bounds[:-1]), side="right")
+    segment_line = np.searchsorted(np.asarray(line_breaks, dtype=np.int64), np.asarray(bounds[:-1]), side="right")
     keep = counts > 0
-    counts, segment_para = counts[keep], segment_para[keep]
+    counts, segment_para, segment_line = counts[keep], segment_para[keep], segment_line[keep]
     tokens = tuple(tok for s in segment_tokens for tok in s)
     # renumber so that only paragraphs and sentences holding tokens get ids
     para_ids = np.cumsum(np.concatenate([[0], np.diff(segment_para) != 0])) if len(counts) else segment_para
     paragraph = np.repeat(para_ids, counts)
     sentence = np.repeat(np.arange(len(counts)), counts)
-    return TokenizedAnswer(tokens, paragraph, sentence, _run_starts(paragraph), _run_starts(sentence))
+    line_ids = np.cumsum(np.concatenate([[0], np.diff(segment_line) != 0])) if len(counts) else segment_line
+    return TokenizedAnswer(tokens, paragraph, sentence, _run_starts(paragraph), _run_starts(sentence),
+                           np.repeat(line_ids, counts))
+
+
+def function_mask(tokens) -> np.ndarray:
+    """[T] True for function tokens: English stop words and Chinese function characters."""
+    cache = _CLASS_CACHE
+    for tok in set(tokens).difference(cache):
+        cache[tok] = _token_class(tok)
+    return np.fromiter((cache[t] & FUNCTION for t in tokens), dtype=bool, count=len(tokens))
+
+
+def skeleton_of(tokens, func) -> tuple[str, ...]:
+    """Function-word skeleton: function tokens kept, each run of other tokens one ``_`` slot."""
+    out: list[str] = []
+    for t, f in zip(tokens, func):
+        if f:
+            out.append(t)
+        elif not out or out[-1] != "_":
+            out.append("_")
+    return tuple(out)
+
+
+CJK, LATIN, FUNCTION, CONTENT = 1, 2, 4, 8      # bits of ``token_classes``
+_CLASS_CACHE: dict[str, int] = {}
+
+
+def _token_class(token: str) -> int:
+    if is_cjk(token):
+        return CJK | (FUNCTION if token in ZH_FUNCTION_CHARS else CONTENT)
+    code = 0 if token.isdigit() else LATIN
+    if token in STOPWORDS:
+        code |= FUNCTION
+    elif is_content_word(token):
+        code |= CONTENT
+    return code
+
+
+@lru_cache(maxsize=64)
+def token_classes(text: str) -> np.ndarray:
+    """[T] class bits (``CJK``, ``LATIN`` word, ``FUNCTION``, ``CONTENT``) of the tokens of
+    ``tokenize_answer(text)``, looked up once per distinct token (cached per answer)."""
+    tokens = tokenize_answer(text).tokens
+    cache = _CLASS_CACHE
+    if len(cache) > 200_000:
+        cache.clear()
+    for tok in set(tokens).difference(cache):
+        cache[tok] = _token_class(tok)
+    return np.fromiter(map(cache.__getitem__, tokens), dtype=np.int8, count=len(tokens))
+
+
+@lru_cache(maxsize=64)
+def answer_terms(text: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """``content_words`` of the whole answer with the token offset of each term (its first
+    token), cached per answer: the terms of tokens ``[a, b)`` are those with offsets in it."""
+    tokens = tokenize_answer(text).tokens
+    classes = token_classes(text)
+    cjk = (classes & CJK) > 0
+    english = np.flatnonzero(((classes & CONTENT) > 0) & ~cjk)
+    func = (classes & FUNCTION) > 0
+    pairs = np.flatnonzero(cjk[:-1] & cjk[1:] & ~(func[:-1] & func[1:])) if len(tokens) > 1 else english[:0]
+    pos = np.concatenate([english, pairs]).astype(np.int64)
+    terms = [tokens[i] for i in english.tolist()] + [tokens[i] + tokens[i + 1] for i in pairs.tolist()]
+    order = np.argsort(pos, kind="stable")
+    return tuple(terms[i] for i in order.tolist()), pos[order]
+
+
+@lru_cache(maxsize=64)
+def answer_term_ids(text: str) -> np.ndarray:
+    """[n_terms] integer id of each of ``answer_terms(text)`` (equal terms, equal ids)."""
+    ids: dict[str, int] = {}
+    terms = answer_terms(text)[0]
+    return np.fromiter((ids.setdefault(t, len(ids)) for t in terms), dtype=np.int64, count=len(terms))
+
+
+def terms_between(text: str, a: int, b: int) -> tuple[str, ...]:
+    """The content terms of ``text`` whose first token lies in ``[a, b)``."""
+    terms, pos = answer_terms(text)
+    return terms[int(np.searchsorted(pos, a)): int(np.searchsorted(pos, b))]
+
+
+def clear_caches() -> None:
+    """Forget every per-answer cache (timing benchmarks clear them before each call)."""
+    for fn in (tokenize_answer, token_classes, answer_terms, answer_term_ids):
+        fn.cache_clear()

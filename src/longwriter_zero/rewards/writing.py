@@ -18,8 +18,10 @@ from typing import Sequence
 from longwriter_zero.errors import UserError
 from longwriter_zero.prompts import parse_completion
 from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.registry import register_reward
 
 
+@register_reward("writing")
 class WritingReward:
     name = "writing"
 

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 import yaml
 
-from longwriter_zero.algorithm.advantages import compute_advantages
+from longwriter_zero.algorithm.advantages import advantage_fn, compute_advantages
 from longwriter_zero.algorithm.batching import token_budget_batches
 from longwriter_zero.algorithm.loss import aggregate, batch_normalizer, clipped_objective, kl_k3
 from longwriter_zero.config import TrainConfig, to_dict
@@ -41,7 +41,7 @@ from longwriter_zero.errors import UserError
 from longwriter_zero.models import load_model, native_bf16, resolve_device
 from longwriter_zero.prompts import build_prompt, load_template_file, parse_completion
 from longwriter_zero.rewards.counting import count_length
-from longwriter_zero.rewards.registry import build_rewards
+from longwriter_zero.rewards.registry import build_rewards, reward_class
 from longwriter_zero.rollout import prepacked
 from longwriter_zero.rollout.sampling import decode_completion, sample_group
 from longwriter_zero.trainer import checkpoint as ckpt
@@ -112,6 +112,9 @@ def validate(cfg: TrainConfig) -> None:
     for ok, message in checks:
         if not ok:
             raise UserError(message)
+    advantage_fn(a.advantage)                # an unknown estimator: one line listing the known ones
+    for s in cfg.rewards:
+        reward_class(s.name)                 # an unknown reward: one line listing the known ones
 
 
 def reward_defaults(cfg: TrainConfig, device: str) -> dict:

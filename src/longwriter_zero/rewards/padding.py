@@ -1,0 +1,463 @@
+"""Padding: text that adds length without adding writing (other language, filler, particles, salad).
+
+Repetition (``rewards.repetition``) catches text said twice; this module catches text that says
+nothing new in other ways. Each measure marks tokens (length units, see ``text_units``) as
+padding; the union is ``padded_share``:
+
+1. **Other language.** The request's language is decided from the prompt
+   (``request_language``): an explicit instruction ("in English", "用中文", ...) wins, else the
+   script of the request (CJK characters against Latin words). A request that asks for a
+   translation or a bilingual text ("bilingual", "translate", "双语", "翻译", "中英", ...) is
+   ``both`` and nothing is marked. Otherwise every unit (sentence or line) written in the other
+   language is marked: an essay plus its translation counts one half only. A unit is Chinese
+   when it holds at least as many CJK characters as Latin words, so English terms inside
+   Chinese sentences (and a Chinese name in an English one) are never marked. For an English
+   request, a unit with at least three function words of French, Spanish, German, Italian or
+   Portuguese (``FOREIGN_FUNCTION``), more than its English ones, is another language too; a
+   request written in, or asking for, another language is not judged.
+2. **Particles and intensifiers.** Chinese modal and structural particles
+   (``PARTICLES``: 的 了 啊 呢 吧 呀 嘛 ...) above ``particle_rate`` of the CJK characters
+   (honest prose stays near 6%), and English intensifiers (``INTENSIFIERS``: very, really,
+   just, ...) above ``intensifier_rate`` of the Latin words; the excess count is padding.
+3. **Filler sentences.** A unit of at least ``filler_min_tokens`` tokens whose content words
+   are all generic (``GENERIC_EN``: important, aspect, consider, ...), or a Chinese unit that is
+   nothing but stock phrases (``GENERIC_ZH``: 众所周知, 值得注意的是, ...) and function
+   characters (at most ``filler_zh_rest`` other characters left), says nothing about the
+   subject: it is marked. Honest text has a few such sentences (transitions), which the
+   tolerance absorbs; sprinkling them through an answer is caught. (A looser rule, "mostly
+   generic and sharing no word with its paragraph", was tried and dropped: it marked short
+   literary sentences and dialogue lines of honest answers.)
+4. **Word salad.** A unit of at least ``salad_min_words`` Latin words with fewer than
+   ``salad_function_share`` function words and at least ``salad_distinct`` distinct words
+   (no grammar, no repetition: a string of unrelated words) is marked. (A Chinese analogue, few
+   function characters, was dropped: it marked honest minutes, FAQs and news.) Short units, table rows, list items, headings and comma-separated enumerations
+   (at least one comma per ``salad_words_per_comma`` words) are never salad. Words in random
+   order that keep a natural share of function words are caught by grammar instead: pairs
+   English never writes, a determiner followed directly by a function word ("the of", "a the",
+   "their is") or two prepositions in a row ("of in", "to with"); a unit with at least
+   ``salad_broken_pairs`` of them, or a block (paragraph) with at least one more and at least
+   ``salad_broken_rate`` per token, is salad too. Chinese salad of real
+   characters in random order keeps natural function-character rates; what it loses is clause
+   punctuation: in a Chinese answer of at least ``salad_zh_min_cjk`` characters where clauses of
+   ``salad_zh_clause`` characters or more without any punctuation hold at least
+   ``salad_zh_share`` of the characters (honest Chinese, tables and glossaries included: at most
+   a third), those clauses are salad.
+5. **Restated thesis.** Chapters that say the same thing again in other words share their
+   vocabulary: with at least ``restate_min_blocks`` blocks (paragraphs, see
+   ``repetition.answer_blocks``), a content term (light-stemmed English word or Chinese bigram)
+   is *pervasive* when it occurs in at least ``restate_block_share`` of the blocks. Honest text
+   has one or two such topic words (the project's test essays: 1% and 7% of their content
+   tokens); an answer that restates one claim chapter after chapter has half its content in
+   them. The share of content terms that are pervasive, above ``restate_tolerance_en`` (answers
+   mostly in Latin script) or ``restate_tolerance_zh`` (mostly CJK: bigram terms dilute the
+   share), times ``restate_scale``, counts as padding.
+
+Score::
+
+    padded_share = (|marked tokens| + particle and intensifier excess) / |tokens| + restatement
+    score        = max(0, 1 - slope * max(0, padded_share - tolerance))
+
+so honest text (padding within the 4% tolerance) scores 1.0, an answer that is a sixth padding
+scores about 0.5 and one that is 29% padding 0. The format reward multiplies this score in
+(``FormatReward(padding=False)`` turns it off).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
+from longwriter_zero.rewards.repetition import answer_blocks
+from longwriter_zero.rewards.text_units import (CJK, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_term_ids,
+                                                answer_terms,
+                                                is_cjk, token_classes, tokenize_answer)
+
+PARTICLES = frozenset("的了啊呢吧呀嘛哦哈啦哇呐咯噢喔嘞呗啰嗯呃咧哩")
+INTENSIFIERS = frozenset("""very really just actually basically literally truly quite simply definitely certainly
+totally absolutely indeed extremely incredibly honestly clearly obviously essentially""".split())
+
+# content words that carry no subject: a sentence made only of these (and stop words) is filler
+GENERIC_EN = frozenset("""
+important importance importantly crucial crucially essential essentially vital significant significance
+significantly key central critical fundamental fundamentally major matter matters mattered
+point points aspect aspects thing things something everything anything nothing fact facts factor factors
+issue issues topic topics subject subjects question questions area areas part parts role roles way ways
+consider considered considering consideration considerations note noted noting notice worth mind keep kept
+remember think thinking thought thoughts know known knowing understand understanding understood see seen
+say said saying mention mentioned realize recognize recognise acknowledge reflect reflection reflecting
+clear clearly obvious obviously evident evidently certain certainly surely indeed true truly really
+actually basically simply definitely absolutely undoubtedly doubt necessary necessarily needed need needs
+many much lot lots great deal various variety different differently numerous several countless
+everyone everybody someone somebody anyone people person one ones us
+make makes making made take takes taking took give gives giving gave play plays playing played
+become becomes becoming became get gets getting got go goes going went come comes coming came
+overall general generally broad broader broadly whole entire entirely completely fully highly deeply
+good better best well truly interesting interestingly remarkable remarkably notable notably
+conclusion conclude concluding summary summarize summarise sum short end ultimately finally lastly firstly
+secondly thirdly furthermore moreover additionally addition also besides likewise similarly
+sense value valuable meaningful relevant relevance regard regarding respect terms context perspective
+level levels extent degree nature kind kinds sort sorts type types form forms
+attention deserve deserves deserved careful carefully closely close look looking discussion discuss
+discussed explore explored exploring examine examined further ever always often sometimes
+time times today nowadays world life day days moment present current currently modern
+course full fuller whole complete total real actual true simple basic obvious ultimate
+idea ideas notion notions concept concepts observation observations statement statements claim claims
+argument arguments opinion opinions view views viewpoint belief beliefs approach element elements component
+components dimension dimensions facet facets side sides angle angles detail details situation situations
+circumstance circumstances case cases agree agreed agreement argue argued believe believed feel felt seem
+seems seemed appear appears appeared suggest suggests indicate indicates reveal reveals show shows shown
+showed demonstrate demonstrates illustrate illustrates highlight highlights emphasize emphasise emphasized
+emphasised stress stressed underscore underscores overstate overstated understate understated exaggerate
+exaggerated deny denied ignore ignored overlook overlooked raise raises raised bring brings brought
+worthy noteworthy needless unquestionably inevitably naturally ultimately overall never always
+anything everyone everything somewhat rather pretty fairly greatly hugely vastly immensely enormously
+journey landscape tapestry realm delve delves navigate embark testament pivotal paramount multifaceted
+myriad plethora foster fosters resonate resonates holistic crucially society societies humanity everyday
+future past change changes progress development growth success goal goals purpose reason reasons answer
+answers solution solutions path beginning start effect effects impact impacts influence consequence
+consequences implication implications benefit benefits outcome outcomes result results process
+fascinating intriguing interest interested story stories lesson lessons remind reminds reminder appreciate
+pause moment moments count counts counted closer look looks explore exploring worth lot lots bit
+certainly surely arguably undeniably importantly notably essentially fundamentally especially particularly
+depth deeper hold holds contribute contributes contribution bigger big larger picture capture captures
+essence core heart takeaway takeaways precisely exactly merely simply truth truths reality realities
+""".split())
+_SUFFIXES = ("ings", "ing", "edly", "ed", "ly", "es", "s")
+
+
+def is_generic_word(word: str) -> bool:
+    """``word`` or its stem (a plain suffix -s/-es/-ed/-ing/-ly removed, or with a final e
+    restored) is in ``GENERIC_EN``."""
+    if word in GENERIC_EN:
+        return True
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)]
+            if stem in GENERIC_EN or stem + "e" in GENERIC_EN or (len(stem) > 3 and stem[-1] == stem[-2]
+                                                                   and stem[:-1] in GENERIC_EN):
+                return True
+    return False
+
+GENERIC_ZH = tuple(sorted("""
+众所周知 值得注意的是 值得一提的是 需要指出的是 不可否认 毋庸置疑 不言而喻 显而易见 总而言之 综上所述 总的来说
+总体而言 换句话说 也就是说 事实上 实际上 在某种程度上 从某种意义上说 一般来说 可以说 可以看出 由此可见
+我们可以看到 我们应该 我们必须 我们需要 大家都知道 非常重要 十分重要 极其重要 至关重要 很重要 重要的 重要性
+意义重大 深远的影响 不容忽视 引起重视 值得我们 深入思考 认真思考 仔细思考 进一步 更加 非常 十分 特别 尤其
+这个问题 这一问题 这个方面 这一方面 这些方面 各个方面 方方面面 各种各样 许多 很多 一些 某些 不同的 各种
+一定 确实 的确 真的 当然 其实 总之 因此 所以 然而 同时 此外 另外 首先 其次 最后 最终 总是 始终
+值得 注意 关注 重视 思考 认识 理解 了解 知道 看到 发现 认为 觉得 明白 清楚 问题 方面 事情 东西 情况 内容 话题
+相信 认同 赞同 同意 看法 观点 意见 想法 应当 对此 对于 进行 深刻 深入 反思 探讨 讨论 整个 全部 一切 所有
+关键 核心 根本 本质 重点 所在 正是 就是 意义 作用 影响 价值 关于 有关 可以 能够 需要 必须 应该 还有
+可说 这一点 这点 那么 而言 来说 层面 角度 程度 大家 人们 每个人 我们 你们 他们 已经 一直 无疑 毫无疑问
+不可否认 不难发现 不难看出 可见 因而 从而 于是 进而 以及 并且 而且 不仅 无论如何 这里 那里 这样 那样
+这种 那种 如此 非常之 极为 相当 很多人 许多人 不少人 值得一提 值得注意 需要注意 不可忽略 意味着 说明
+不容小觑 不容忽视 忽视 忽略 现象 结论 得出 引发 广泛 自己 看来 显示 表明 体现 反映 揭示 证明 事实 道理
+原因 结果 方式 方法 过程 发展 变化 社会 时代 生活 世界 人生 未来 今天 当今 现代 如今 无论 总而言之 简而言之
+非同寻常 不同寻常 非同一般 细细品味 品味 回味 琢磨 体会 感悟 启示 思索 深思 深究 细究 具有 其中 这其中 由此
+""".split(), key=len, reverse=True))
+_GENERIC_ZH_RE = re.compile("|".join(map(re.escape, GENERIC_ZH)))
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+_ZH_CLAUSE_BREAK = re.compile(r"[，。；！？、：,.;!?:\n\s（）()“”‘’「」《》—…|*#-]")
+_STRUCTURED_LINE = re.compile(r"^\s*(?:[-*+•#>]|\d+[.)、]|\|.*\|)|\|.*\|")
+
+_BILINGUAL = re.compile(r"bilingual|translat|side[- ]by[- ]side|both (?:in )?(?:english and chinese|chinese and english)"
+                        r"|english[- ]chinese|chinese[- ]english|both languages|pinyin"
+                        r"|(?:learner|learners|learning|learn|teach|teaching) (?:of )?(?:chinese|mandarin|english)"
+                        r"|双语|翻译|译文|中英|英汉|汉英|对照|学英语|学习英语|学中文|学习中文")
+# function words of other Latin-script languages (French, Spanish, German, Italian, Portuguese)
+# that are not English words: a unit full of them is not English
+FOREIGN_FUNCTION = frozenset("""
+le la les des du une et est que qui dans pour pas sur avec ce cette il elle nous vous ils sont été être au
+aux par plus ne se sa son ses leur très mais ou où comme aussi
+el los las del y es una por para con lo como más pero sus al muy está están fue ser hay también
+der die das und ist nicht mit den dem des ein eine zu von auf für sich auch es sie er wir ich wird sind
+im zum zur oder aber wie noch nur
+il di che è della delle degli gli per non con sono questo questa nel alla anche
+os da dos das em não uma ao pelo pela são muito também
+""".split()) - frozenset(STOPWORDS)
+_WANTS_OTHER = re.compile(r"\bin (?:french|spanish|german|italian|portuguese|japanese|korean|russian|arabic)\b"
+                          r"|用(?:法语|西班牙语|德语|意大利语|葡萄牙语|日语|韩语|俄语)")
+_WANTS_EN = re.compile(r"\bin english\b|用英文|用英语|以英文|以英语|英文写|英语写|英文回答|英语回答|英文撰写|英语撰写")
+_WANTS_ZH = re.compile(r"\bin (?:chinese|mandarin)\b|用中文|用汉语|以中文|以汉语|中文写|中文回答|中文撰写")
+
+
+@dataclass(frozen=True)
+class PaddingConfig:
+    language: bool = True               # mark units in the other language than the request's
+    particle_rate: float = 0.10         # Chinese particles allowed, share of CJK characters
+    intensifier_rate: float = 0.03      # English intensifiers allowed, share of Latin words
+    filler_min_tokens: int = 6          # shorter units are never filler (short dialogue lines)
+    filler_zh_rest: int = 2             # non-stock, non-function characters a Chinese filler unit may hold
+    salad_min_words: int = 8            # Latin words a unit needs to be judged as salad
+    salad_function_share: float = 0.1   # below this share of function words ...
+    salad_distinct: float = 0.8         # ... with at least this share of distinct words: salad
+    salad_zh_min_cjk: int = 200         # Chinese answers this long are judged for unpunctuated salad:
+    salad_zh_clause: int = 20           # clauses of at least this many characters without punctuation
+    salad_zh_share: float = 0.45        # holding at least this share of the characters are salad
+    salad_words_per_comma: int = 4      # a unit with more commas than words / this is an enumeration
+    salad_broken_pairs: int = 2         # impossible pairs ("the of", "of in") that make a unit salad
+    salad_broken_rate: float = 0.015    # ... or a block, at this rate per token (and at least 3)
+    restate_min_blocks: int = 4         # blocks needed before restatement is judged
+    restate_block_share: float = 0.5    # a term in at least this share of the blocks is pervasive
+    restate_tolerance_en: float = 0.32  # pervasive share of the content terms that costs nothing (words)
+    restate_tolerance_zh: float = 0.16  # ... (Chinese bigrams: more terms per word, lower shares)
+    restate_scale: float = 2.0          # padding per unit of pervasive share above the tolerance
+    tolerance: float = 0.04             # padded share that costs nothing
+    slope: float = 4.0                  # score = 1 - slope * (padded_share - tolerance)
+
+
+DEFAULT = PaddingConfig()
+
+
+@dataclass
+class PaddingReport:
+    total_tokens: int
+    request_language: str               # "en", "zh", "both" (bilingual allowed) or "" (no signal)
+    other_language_share: float         # tokens in units of the other language
+    particle_share: float               # excess particles and intensifiers
+    filler_share: float                 # tokens in generic filler units
+    salad_share: float                  # tokens in word-salad units
+    restated_share: float               # pervasive content share above the tolerance
+    padded_share: float                 # union (marked tokens + excess counts) / tokens
+    score: float
+
+    def parts(self) -> dict[str, float]:
+        return {"other_language_share": self.other_language_share, "particle_share": self.particle_share,
+                "filler_share": self.filler_share, "salad_share": self.salad_share,
+                "restated_share": self.restated_share,
+                "padded_share": self.padded_share, "padding": self.score}
+
+
+def script_counts(text: str) -> tuple[int, int]:
+    """(CJK characters, Latin words) in ``text``."""
+    return len(_CJK.findall(text)), len(_LATIN_WORD.findall(text))
+
+
+def request_language(prompt: str) -> str:
+    """The language an answer to ``prompt`` should be in: "en", "zh", "both" (a translation or
+    bilingual text is asked for) or "" (no text to decide from); see the module docstring."""
+    p = prompt.lower()
+    if _BILINGUAL.search(p) or _WANTS_OTHER.search(p):
+        return "both"
+    en, zh = bool(_WANTS_EN.search(p)), bool(_WANTS_ZH.search(p))
+    if en and zh:
+        return "both"
+    if en or zh:
+        return "en" if en else "zh"
+    cjk, latin = script_counts(prompt)
+    if cjk == 0 and latin == 0:
+        return ""
+    if cjk < latin:
+        words = _LATIN_WORD.findall(p)
+        if sum(w in FOREIGN_FUNCTION for w in words) > sum(w in STOPWORDS for w in words):
+            return "both"                               # another Latin-script language: not judged
+    return "zh" if cjk >= latin else "en"
+
+
+def _is_generic_zh(unit: str, cfg: PaddingConfig = None) -> bool:
+    """A Chinese unit made of stock phrases (``GENERIC_ZH``) and function characters only."""
+    rest = _GENERIC_ZH_RE.sub("", unit)
+    return sum(1 for c in _CJK.findall(rest) if c not in ZH_FUNCTION_CHARS) <= (cfg or DEFAULT).filler_zh_rest
+
+
+_PAD_PARTICLE, _PAD_INTENSIFIER, _PAD_GENERIC, _PAD_FOREIGN, _PAD_DET, _PAD_NOT_AFTER_DET, _PAD_PREP = \
+    1, 2, 4, 8, 16, 32, 64
+# a determiner is followed by a noun phrase, never by one of these: "the of", "a the", "my is";
+# and one preposition never directly follows another: "of in", "to with"
+DETERMINERS = frozenset("the a an my your our their its".split())
+NOT_AFTER_DETERMINER = frozenset("""the a an of to in on at by for with from and or but nor is are was were be been
+am do does did he she it they we i you not which who whom than then because if""".split())
+PREPOSITIONS = frozenset("of to in on at by for with from".split())
+_PAD_CACHE: dict[str, int] = {}
+_GENERIC_ZH_CHARS = frozenset("".join(GENERIC_ZH))
+
+
+def _pad_class(token: str) -> int:
+    if is_cjk(token):
+        return (_PAD_PARTICLE if token in PARTICLES else 0) | (_PAD_GENERIC if token in _GENERIC_ZH_CHARS else 0)
+    return ((_PAD_INTENSIFIER if token in INTENSIFIERS else 0) | (_PAD_GENERIC if is_generic_word(token) else 0)
+            | (_PAD_FOREIGN if token in FOREIGN_FUNCTION else 0) | (_PAD_DET if token in DETERMINERS else 0)
+            | (_PAD_NOT_AFTER_DET if token in NOT_AFTER_DETERMINER else 0)
+            | (_PAD_PREP if token in PREPOSITIONS else 0))
+
+
+def _pad_classes(tokens) -> np.ndarray:
+    cache = _PAD_CACHE
+    if len(cache) > 200_000:
+        cache.clear()
+    for tok in set(tokens).difference(cache):
+        cache[tok] = _pad_class(tok)
+    return np.fromiter(map(cache.__getitem__, tokens), dtype=np.int8, count=len(tokens))
+
+
+def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
+                    repeated: np.ndarray | None = None) -> PaddingReport:
+    """Padding measures of one answer against its request (formulas in the module docstring).
+    ``repeated`` [T]: tokens the repetition measure flagged (refrains included), left out of the
+    particle, intensifier and restatement measures (by default, for restatement, units that
+    repeat an earlier unit exactly)."""
+    doc = tokenize_answer(answer)
+    tokens = doc.tokens
+    total = len(tokens)
+    want = request_language(prompt) if cfg.language else "both"
+    if total == 0:
+        return PaddingReport(0, want, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+    classes = token_classes(answer)
+    pad = _pad_classes(tokens)
+    cjk = (classes & CJK).astype(bool)
+    latin = (classes & LATIN).astype(bool)
+    func = (classes & FUNCTION).astype(bool)
+    generic = (pad & _PAD_GENERIC).astype(bool)
+    starts = doc.sentence_starts
+    unit = doc.sentence
+    n_units = len(starts) - 1
+    unit_len = np.diff(starts)
+
+    def per_unit(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(unit, weights=mask, minlength=n_units)
+
+    unit_cjk, unit_latin = per_unit(cjk), per_unit(latin)
+
+    # 1. other language
+    other = np.zeros(n_units, dtype=bool)
+    if want == "en":
+        foreign = per_unit((pad & _PAD_FOREIGN).astype(bool))
+        english_func = per_unit(latin & func)
+        other = ((unit_cjk > 0) & (unit_cjk >= unit_latin)) | ((foreign >= 3) & (foreign > english_func))
+    elif want == "zh":
+        other = (unit_latin > 0) & (unit_latin > unit_cjk)
+
+    # 2. particles and intensifiers: excess counts
+    # (in text said once: a chorus repeated with its particles is repetition's business)
+    fresh = ~repeated if repeated is not None and len(repeated) == total else np.ones(total, dtype=bool)
+    particles = int(np.count_nonzero((pad & _PAD_PARTICLE).astype(bool) & fresh))
+    intens = int(np.count_nonzero((pad & _PAD_INTENSIFIER).astype(bool) & fresh))
+    excess = (max(0.0, particles - cfg.particle_rate * int((cjk & fresh).sum()))
+              + max(0.0, intens - cfg.intensifier_rate * int((latin & fresh).sum())))
+
+    # 3. filler: every content word generic (English); stock phrases only (Chinese candidates)
+    english = unit_latin > unit_cjk
+    long_enough = unit_len >= cfg.filler_min_tokens
+    words = per_unit(latin & ~func)
+    filler = english & long_enough & (words > 0) & (per_unit(latin & ~func & generic) == words)
+    zh_rest = per_unit(cjk & ~func & ~generic)          # characters outside every stock phrase
+    for s in np.flatnonzero(~english & long_enough & (unit_cjk >= 6) & (zh_rest <= cfg.filler_zh_rest)):
+        filler[s] = _is_generic_zh("".join(tokens[starts[s]: starts[s + 1]]), cfg)
+
+    # 4. salad: few function words, many distinct words; lines that are structure never are
+    n_func = per_unit(func)
+    # determiner followed by a function word inside one unit: "the of", "a the" (random word order)
+    broken = np.zeros(total, dtype=bool)
+    if total > 1:
+        same_unit = unit[1:] == unit[:-1]
+        broken[1:] = same_unit & ((((pad[:-1] & _PAD_DET) > 0) & ((pad[1:] & _PAD_NOT_AFTER_DET) > 0))
+                                  | (((pad[:-1] & _PAD_PREP) > 0) & ((pad[1:] & _PAD_PREP) > 0)))
+    scrambled = english & ~filler & (unit_latin >= cfg.salad_min_words) & (per_unit(broken) >= cfg.salad_broken_pairs)
+    # ... or summed over a block: random order breaks a pair every few dozen words
+    for a, b in answer_blocks(doc, REPETITION_DEFAULT):
+        n_broken = int(broken[a:b].sum())
+        if n_broken >= cfg.salad_broken_pairs + 1 and n_broken >= cfg.salad_broken_rate * (b - a):
+            block_units = np.unique(unit[a:b])
+            scrambled[block_units] |= english[block_units]
+    en_cand = (english & ~filler & (unit_latin >= cfg.salad_min_words)
+               & (n_func < cfg.salad_function_share * unit_latin))
+    zh_cand = np.zeros(n_units, dtype=bool)
+    salad = scrambled.copy()
+    candidates = np.flatnonzero((en_cand | zh_cand) & ~scrambled)
+    if len(candidates):
+        lines = [line for line in answer.split("\n") if TOKEN.search(line)]
+        line_words = np.bincount(doc.line)
+        for s in candidates:
+            a, b = int(starts[s]), int(starts[s + 1])
+            line = lines[doc.line[a]]
+            if _STRUCTURED_LINE.search(line):
+                continue
+            share = min(1.0, (b - a) / line_words[doc.line[a]])      # the unit's share of its line
+            if en_cand[s]:
+                salad[s] = (line.count(",") * share * cfg.salad_words_per_comma < b - a
+                            and len(set(tokens[a:b])) >= cfg.salad_distinct * (b - a))
+            else:
+                salad[s] = (line.count("、") + line.count("，")) * share < unit_cjk[s] / 8
+    marked = other | filler | salad
+    marked_tokens = float(unit_len[marked].sum())
+    # Chinese without clause punctuation: characters strung together past any sentence shape
+    zh_salad = 0.0
+    if unit_cjk.sum() >= cfg.salad_zh_min_cjk and want != "en":
+        clauses = [len(_CJK.findall(c)) for c in _ZH_CLAUSE_BREAK.split(answer)]
+        long_chars = sum(c for c in clauses if c >= cfg.salad_zh_clause)
+        if long_chars >= cfg.salad_zh_share * sum(clauses):
+            zh_salad = float(long_chars)
+    marked_tokens += zh_salad
+    tolerance = cfg.restate_tolerance_zh if unit_cjk.sum() > unit_latin.sum() else cfg.restate_tolerance_en
+    restated = cfg.restate_scale * max(0.0, pervasive_share(answer, cfg, repeated) - tolerance)
+    padded_share = min(1.0, (marked_tokens + excess) / total + restated)
+    score = max(0.0, 1.0 - cfg.slope * max(0.0, padded_share - cfg.tolerance))
+    return PaddingReport(total, want, float(unit_len[other].sum()) / total, excess / total,
+                         float(unit_len[filler].sum()) / total, (float(unit_len[salad].sum()) + zh_salad) / total,
+                         restated, padded_share, score)
+
+
+_STEMS: dict[str, str] = {}
+
+
+def stem(word: str) -> str:
+    """A light English stem (one plain suffix removed) so that "library" and "libraries" meet."""
+    out = _STEMS.get(word)
+    if out is None:
+        out = word
+        for suffix in ("ies", "es", "s", "ing", "ed", "ly"):
+            if word.endswith(suffix) and len(word) > len(suffix) + 3:
+                out = word[: -len(suffix)]
+                break
+        if len(_STEMS) > 200_000:
+            _STEMS.clear()
+        _STEMS[word] = out
+    return out
+
+
+def pervasive_share(answer: str, cfg: PaddingConfig = DEFAULT, repeated: np.ndarray | None = None) -> float:
+    """Share of the content tokens (of blocks) whose term occurs in at least
+    ``restate_block_share`` of the answer's blocks; 0 with fewer than ``restate_min_blocks``.
+    Tokens in ``repeated`` (default: units that repeat an earlier unit exactly) are left out:
+    repetition is the repetition measure's business."""
+    doc = tokenize_answer(answer)
+    rep = REPETITION_DEFAULT
+    blocks = [(a, b) for a, b in answer_blocks(doc, rep) if b - a >= rep.min_paragraph_tokens]
+    if len(blocks) < cfg.restate_min_blocks:
+        return 0.0
+    # units said before (refrains, choruses, copies) are repetition's business, not restatement
+    if repeated is not None:
+        said_before = repeated
+    else:
+        seen: set = set()
+        said_before = np.zeros(len(doc.tokens), dtype=bool)
+        starts = doc.sentence_starts
+        for s in range(len(starts) - 1):
+            key = doc.tokens[starts[s]: starts[s + 1]]
+            if key in seen:
+                said_before[starts[s]: starts[s + 1]] = True
+            seen.add(key)
+    all_terms, pos = answer_terms(answer)
+    if len(pos) == 0:
+        return 0.0
+    ids = answer_term_ids(answer)
+    # stem id of each distinct term, then of each term occurrence
+    first = np.unique(ids, return_index=True)[1]
+    stem_ids: dict[str, int] = {}
+    stem_of = np.fromiter((stem_ids.setdefault(stem(all_terms[i]), len(stem_ids)) for i in first),
+                          dtype=np.int64, count=len(first))[ids]
+    starts = np.array([a for a, _ in blocks]); ends = np.array([b for _, b in blocks])
+    block_of = np.searchsorted(starts, pos, side="right") - 1
+    keep = (block_of >= 0) & (pos < ends[np.maximum(block_of, 0)]) & ~said_before[pos]
+    block_of, stem_of = block_of[keep], stem_of[keep]
+    if len(stem_of) == 0:
+        return 0.0
+    width = len(stem_ids)
+    pairs = np.unique(block_of * width + stem_of)                 # (block, stem) present
+    df = np.bincount(pairs % width, minlength=width)
+    pervasive = df >= max(3, cfg.restate_block_share * len(blocks))
+    return float(pervasive[stem_of].mean())

@@ -1,0 +1,159 @@
+"""Padding measures, hand-computed: request language, other-language share, particles and
+intensifiers, filler sentences, word salad, restated thesis; and each one switched off."""
+
+from __future__ import annotations
+
+import pytest
+
+from longwriter_zero.rewards import padding as pad
+from longwriter_zero.rewards.padding import PaddingConfig, analyze_padding, is_generic_word, request_language
+
+
+@pytest.mark.parametrize("prompt,lang", [
+    ("Write an essay about rivers.", "en"),
+    ("请写一篇关于河流的文章。", "zh"),
+    ("请用英文写一篇关于河流的文章。", "en"),                       # explicit instruction wins over script
+    ("Write about the Great Wall in Chinese.", "zh"),
+    ("Translate this poem into Chinese and give both versions: ...", "both"),
+    ("写一篇中英双语的自我介绍。", "both"),
+    ("", ""),
+])
+def test_request_language(prompt, lang):
+    assert request_language(prompt) == lang
+
+
+def test_other_language_share_hand_computed():
+    en = "The river floods every spring and the farmers move their animals uphill."   # 12 tokens
+    zh = "河水每年春天都会泛滥。"                                                    # 10 tokens (CJK chars)
+    text = f"{en}\n\n{zh}"
+    report = analyze_padding(text, "Write about the river.")
+    assert report.total_tokens == 22
+    assert report.other_language_share == pytest.approx(10 / 22)
+    cfg = PaddingConfig()
+    assert report.score == pytest.approx(max(0.0, 1 - cfg.slope * (10 / 22 - cfg.tolerance)))
+    # the same text for a Chinese request: the English sentence is the other language
+    assert analyze_padding(text, "写一写这条河。").other_language_share == pytest.approx(12 / 22)
+    # a bilingual request, or the check switched off: nothing is marked
+    assert analyze_padding(text, "Write about the river in both English and Chinese.").other_language_share == 0.0
+    assert analyze_padding(text, "Write about the river.", PaddingConfig(language=False)).score == 1.0
+
+
+def test_terms_inside_a_sentence_are_not_another_language():
+    # 12 CJK + 2 Latin tokens (Chinese), then 9 Latin + 2 CJK tokens (English)
+    text = "我们用Python和PyTorch训练模型，效果很好。\n\nThe town of 周庄 has many canals and old bridges."
+    assert analyze_padding(text, "写一篇文章。").other_language_share == pytest.approx(11 / 25)   # only the English line
+    assert analyze_padding("我们用Python和PyTorch训练模型，效果很好。", "写一篇文章。").other_language_share == 0.0
+
+
+def test_particle_excess_hand_computed():
+    # 20 CJK characters, 8 of them particles: allowed 10% = 2, excess 6
+    text = "我的了啊呢去的了啊呢学校看书写字吃饭睡觉"
+    assert len(text) == 20
+    report = analyze_padding(text, "写一写你的一天。")
+    assert report.particle_share == pytest.approx(6 / 20)
+    assert analyze_padding(text, "写一写你的一天。", PaddingConfig(particle_rate=1.0)).particle_share == 0.0
+
+
+def test_intensifier_excess_hand_computed():
+    # 9 words, 4 intensifiers: allowed 3% of 9 = 0.27, excess 3.73
+    report = analyze_padding("It was very very really just a nice walk", "Describe a walk.")
+    assert report.particle_share == pytest.approx(3.73 / 9)
+
+
+def test_filler_sentences_hand_computed():
+    honest = "The library opens at nine and lends laptops to students."       # 10 tokens
+    filler = "It is important to note that this point really matters."        # 10 tokens, all generic
+    report = analyze_padding(f"{honest} {filler}", "Write about the library.")
+    assert report.filler_share == pytest.approx(10 / 20)
+    assert analyze_padding(honest, "Write about the library.").filler_share == 0.0
+    assert is_generic_word("considerations") and is_generic_word("mattered") and not is_generic_word("laptops")
+    off = PaddingConfig(filler_min_tokens=10**9)
+    assert analyze_padding(f"{honest} {filler}", "Write about the library.", off).filler_share == 0.0
+
+
+def test_chinese_filler_hand_computed():
+    honest = "图书馆九点开门，还向学生出借笔记本电脑。"                        # 18 CJK characters
+    filler = "众所周知，这个问题非常重要，值得我们深入思考。"                   # 20 CJK characters
+    report = analyze_padding(honest + filler, "写一写图书馆。")
+    assert report.filler_share == pytest.approx(20 / 38)
+
+
+def test_word_salad_hand_computed_and_structure_is_not_salad():
+    prose = "The harbour opens at six and the boats leave before the sun rises."   # 13 tokens
+    salad = "Ochre lantern quarry velvet orbit thistle cobalt harbor meridian saffron."  # 10 tokens
+    report = analyze_padding(f"{prose} {salad}", "Describe a harbour.")
+    assert report.salad_share == pytest.approx(10 / 23)
+    table = "| Model | Screen | Storage | Waterproof | Battery | Price | Weight | Colour |"
+    listing = "- ochre lantern quarry velvet orbit thistle cobalt harbor meridian saffron"
+    enumeration = "We packed flour, sugar, eggs, butter, salt, yeast, raisins, cinnamon and milk."
+    for text in (table, listing, enumeration):
+        assert analyze_padding(text, "Write.").salad_share == 0.0, text
+    off = PaddingConfig(salad_min_words=10**9)
+    assert analyze_padding(f"{prose} {salad}", "Describe a harbour.", off).salad_share == 0.0
+
+
+def test_pervasive_share_hand_computed():
+    # four blocks of 13-14 tokens; "lamp" and "harbour" in every block, other content words unique
+    blocks = [
+        "the lamp in the harbour burns red for ships at night and in fog",
+        "the lamp in the harbour was built from stone and iron long ago",
+        "the lamp in the harbour needs oil every evening in the cold winter",
+        "the lamp in the harbour still guides fishing boats home safely at dawn",
+    ]
+    text = "\n\n".join(blocks)
+    # content terms per block (stop words dropped): 7, 7, 7, 9 -> 30; lamp + harbour: 8
+    assert pad.pervasive_share(text) == pytest.approx(8 / 30)
+    assert pad.pervasive_share("\n\n".join(blocks[:3])) == 0.0              # fewer than 4 blocks
+    report = analyze_padding(text, "Describe a harbour lamp.")
+    assert report.restated_share == 0.0                                    # 8/30 is under the English tolerance
+    strict = PaddingConfig(restate_tolerance_en=0.2)
+    assert analyze_padding(text, "Describe a harbour lamp.", strict).restated_share == pytest.approx(2 * (8 / 30 - 0.2))
+    # a refrain repeated verbatim is not restatement: only its first occurrence counts
+    # (content: lamp harbour keeps sailors safe -> 5 terms, 2 of them pervasive)
+    refrain = "the lamp in the harbour keeps the sailors safe"
+    assert pad.pervasive_share("\n\n".join(b + ".\n" + refrain for b in blocks)) == pytest.approx(10 / 35)
+
+
+def test_empty_answer():
+    report = analyze_padding("", "Write.")
+    assert report.score == 1.0 and report.padded_share == 0.0
+
+
+def test_other_latin_language_for_an_english_request():
+    en = "The river floods every spring and the farmers move their animals uphill."        # 12 tokens
+    fr = "La rivière déborde chaque printemps et les fermiers mènent leurs bêtes en haut."  # 13 tokens
+    report = analyze_padding(f"{en}\n\n{fr}", "Write about the river.")
+    assert report.other_language_share == pytest.approx(13 / 25)    # la, et, les, en: 4 French, 0 English
+    assert request_language("Écrivez un texte sur la rivière et les fermiers.") == "both"   # not judged
+    assert request_language("Write about the river in French.") == "both"
+
+
+def test_scrambled_words_are_salad_by_grammar():
+    # natural share of function words, random order: "the of" and "a in" never occur in English
+    scrambled = "animals the of river uphill a in floods every spring farmers move their barns old."
+    report = analyze_padding(scrambled, "Write.")
+    assert report.salad_share == 1.0
+    assert analyze_padding(scrambled, "Write.", PaddingConfig(salad_broken_pairs=10**6)).salad_share == 0.0
+    honest = "The farmers move their animals to the old barns in the spring, a habit of the valley."
+    assert analyze_padding(honest, "Write.").salad_share == 0.0
+
+
+def test_unpunctuated_chinese_is_salad():
+    honest = "秋天的早晨，是从一层薄雾开始的。推开窗，楼下的梧桐树只露出模糊的轮廓。" * 8     # 31 characters, clauses of 3-15
+    salad = "了基人松的是严厉这时次家不许保有己想满了东西少油过时。" * 8                   # one 26-character clause each
+    assert analyze_padding(honest, "写一篇短文。").salad_share == 0.0
+    report = analyze_padding(honest + salad, "写一篇短文。")
+    # 8 * 26 = 208 of 8 * 31 + 208 = 456 characters are in long clauses: 45.6% >= 45%
+    assert report.salad_share == pytest.approx(208 / 456)
+    assert analyze_padding(honest + salad, "写一篇短文。", PaddingConfig(salad_zh_share=1.01)).salad_share == 0.0
+
+
+def test_scrambled_block_by_rate_of_impossible_pairs():
+    # each sentence holds one impossible pair ("of in", "the and", "to with"): below the per-unit
+    # count, but the paragraph has 3 in 39 tokens (7.7% >= 1.5%): the paragraph is salad
+    text = ("River barns old of in spring farmers move animals uphill quickly now. "
+            "Spring the and floods every valley town when snow melts early. "
+            "Farmers walk to with cattle toward high pastures every single year.")
+    report = analyze_padding(text, "Write.")
+    assert report.salad_share == 1.0
+    assert analyze_padding(text, "Write.", PaddingConfig(salad_broken_rate=1.0)).salad_share == 0.0
