@@ -284,6 +284,26 @@ def grpo_config_from_train(cfg, output_dir: str | None = None, **overrides):
     return grpo_config(output_dir or cfg.output_dir, **{**settings, **overrides})
 
 
+# ----------------------------------------------------------------------------- advantages
+
+TRL_STD_EPS = 1e-4       # TRL adds this to every standard deviation it divides by
+
+
+def batch_renormalized(advantages):
+    """[N] -> [N]: the last step of TRL's ``normalize_then_sum``, over the whole generation batch
+    (all processes): minus the batch mean, divided by the batch's sample std + 1e-4.
+
+    Applied to Eq. 5's advantages (``algorithm.advantages.balanced_advantages``) it gives the
+    advantages TRL computes, up to the std conventions within a group (TRL: sample std + 1e-4;
+    Eq. 5: population std + ``std_eps``): a relative difference of order 1e-4 / (group std)."""
+    import torch
+
+    a = advantages.double()
+    if a.numel() < 2:
+        return torch.zeros_like(a)
+    return (a - a.mean()) / (a.std() + TRL_STD_EPS)
+
+
 # ----------------------------------------------------------------------------- dataset
 
 def trl_rows(rows: Iterable[dict], template: str = "think", language: str = "auto",
