@@ -6,7 +6,7 @@ Checked on what TRL's own code computed (``tests/trl_two_process_run.py`` record
 - the advantages of each process's slice, put together, are the whole-batch advantages TRL logs,
   and both processes saw the same gathered reward matrix;
 - they equal Eq. 5 (``balanced_advantages``) on that reward matrix, re-normalised over the batch
-  as TRL documents (``integrations.trl.batch_renormalized``), within the std-convention
+  as TRL documents (``integrations.trl.trl_advantages_from_eq5``), within the std-convention
   tolerance; the same check on ``sum_then_normalize`` or on rewards with two completions
   swapped fails (the check can fail);
 - a run stopped after step 1 and resumed from its checkpoint in a trainer built on other
@@ -32,7 +32,7 @@ pytest.importorskip("accelerate")
 import torch  # noqa: E402
 
 from longwriter_zero.algorithm.advantages import balanced_advantages, sum_then_normalize_advantages  # noqa: E402
-from longwriter_zero.integrations.trl import batch_renormalized  # noqa: E402
+from longwriter_zero.integrations.trl import batch_renormalized, trl_advantages_from_eq5  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 WORKER = REPO / "tests" / "trl_two_process_run.py"
@@ -48,7 +48,8 @@ pytestmark = pytest.mark.slow
 
 def eq5_as_trl(rewards: torch.Tensor) -> torch.Tensor:
     """rewards: [N, K] as TRL gathers them -> [N]: Eq. 5, re-normalised over the batch."""
-    return batch_renormalized(balanced_advantages(rewards.T, torch.ones(rewards.shape[1]), G))
+    k = rewards.shape[1]
+    return trl_advantages_from_eq5(balanced_advantages(rewards.T, torch.ones(k), G), G, float(k))
 
 
 def max_diff(a, b) -> float:
