@@ -65,7 +65,8 @@ def main() -> int:
     actor = omega_conf_to_dataclass(cfg.actor_rollout_ref.actor)          # the recipe's clip settings
     algo = OmegaConf.create({"gdpo_reward_keys": KEYS, "norm_adv_by_std_in_grpo": True})
     vanilla = get_policy_loss_fn(cfg.actor_rollout_ref.actor.policy_loss.loss_mode)
-    print(f"recipe: adv_estimator={cfg.algorithm.adv_estimator} policy loss={cfg.actor_rollout_ref.actor.policy_loss.loss_mode} "
+    print(f"recipe: adv_estimator={cfg.algorithm.adv_estimator} "
+          f"policy loss={cfg.actor_rollout_ref.actor.policy_loss.loss_mode} "
           f"clip={actor.clip_ratio_low}/{actor.clip_ratio_high} clip_ratio_c={actor.clip_ratio_c} "
           f"loss_agg_mode={actor.loss_agg_mode}")
 

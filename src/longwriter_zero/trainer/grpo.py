@@ -257,7 +257,7 @@ def rollout(run: Run, rows: list[dict]) -> RolloutBatch:
     batch = RolloutBatch([], [], [], [], [], [])
     run.model.eval()
     eos_ids = [i for i in {tok.eos_token_id, getattr(run.model.generation_config, "eos_token_id", None)}
-               if isinstance(i, int)]
+               if isinstance(i, int) and not cfg.rollout.ignore_eos]
     for row in rows:
         text = build_prompt(row["prompt"], tok, cfg.prompt.template, cfg.prompt.language, run.template_text,
                             cfg.prompt.chat_template)
