@@ -115,7 +115,7 @@ def test_trl_advantages_are_eq5_renormalised_over_the_batch(ranks):
             swapped[[0, 11]] = swapped[[11, 0]]
             worst_swapped = min(worst_swapped, max_diff(trl, eq5_as_trl(swapped)))
             n_batches += 1
-    print(f"{n_batches} generation batches: max |TRL - renormalised Eq. 5| = {worst:.3g}; "
+    print(f"{n_batches} generation batches: max |TRL - Eq. 5 converted| = {worst:.3g}; "
           f"smallest max diff against sum_then_normalize {worst_stn:.3g}, with two rewards swapped {worst_swapped:.3g}")
     assert worst < TOL
     assert worst_stn > 10 * TOL and worst_swapped > 10 * TOL
