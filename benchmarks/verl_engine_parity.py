@@ -118,6 +118,9 @@ def main() -> int:
                 max_abs(trl_nts, trl_advantages_from_eq5(eq5, G, float(K))))
             add(f"verl gdpo vs Eq. 5{label}", max_abs(gdpo, per_token(eq5, bb)),
                 max_abs(gdpo, gdpo_advantages_from_eq5(eq5, bb.mask, G, float(K))))
+            # control: the conversion must be verl's (token-weighted whitening), not TRL's (per completion)
+            add(f"control: verl gdpo vs Eq. 5 with TRL's conversion{label}", max_abs(gdpo, per_token(eq5, bb)),
+                max_abs(gdpo, per_token(trl_advantages_from_eq5(eq5, G, float(K)), bb)))
             add(f"TRL sum_then_normalize vs ours{label}", max_abs(trl_stn, stn), max_abs(trl_stn * s, stn))
             add(f"verl grpo on score vs ours sum_then_normalize{label}", max_abs(grpo, per_token(stn, bb)),
                 max_abs(grpo * s, per_token(stn, bb)))
@@ -133,13 +136,15 @@ def main() -> int:
 
     print(f"\n{args.batches} batches of {P} prompts x G={G}, K={K} rewards, responses of 1..{T} tokens")
     print(f"{'advantages (max |diff| over the batches)':58} {'raw':>10} {'converted':>10}")
-    worst_adv, worst = 0.0, 0.0
+    worst_adv, worst, control = 0.0, 0.0, 0.0
     for name, vals in rows.items():
         raw, conv = max(v[0] for v in vals), max(v[1] for v in vals)
         if name.startswith("loss"):
             continue
         print(f"{name:58} {raw:10.3g} {conv:10.3g}")
-        if "x1000" in name:        # with the std epsilons negligible the conversions are exact up to float32
+        if "x1000" in name and name.startswith("control"):
+            control = min(v[1] for v in vals)
+        elif "x1000" in name:        # with the std epsilons negligible the conversions are exact up to float32
             worst_adv = max(worst_adv, conv)
     print(f"\n{'loss on identical advantages':58} {'|loss diff|':>10} {'grad diff':>10}")
     for name, vals in rows.items():
@@ -147,6 +152,41 @@ def main() -> int:
             raw, conv = max(v[0] for v in vals), max(v[1] for v in vals)
             print(f"{name:58} {raw:10.3g} {conv:10.3g}")
             worst = max(worst, raw, conv)
+
+    # verl's gdpo on the per-reward keys compute_score returns (length, format), as the recipe's
+    # reward manager hands them over: 4 real answers x 8 completions each (4 shapes x 2 ranges)
+    import json
+
+    from longwriter_zero.integrations.verl import compute_score
+    from longwriter_zero.rewards.counting import count_length
+
+    answers = [json.loads(line) for line in
+               (ROOT / "src" / "longwriter_zero" / "assets" / "honest_answers.jsonl").read_text().splitlines()][:P]
+    scored = []
+    for a in answers:
+        text, n = a["response"].strip(), count_length(a["response"].strip())
+        shapes = [f"<think>Plan.</think>\n<answer>{text}</answer>", text, f"<think>plan</think><answer>{text}",
+                  f"<think>plan</think>\n<answer>{text}\n\n{text}</answer>"]
+        for rng in ([max(0, n - 50), n + 50], [n + 100, n + 400]):
+            for shape in shapes:
+                scored.append(compute_score("longwriter_zero", shape, json.dumps(rng), {"request": a["prompt"]},
+                                            rewards=["length", "format"], l_max=2000))
+    keys2 = ["length", "format"]
+    r2 = torch.tensor([[row[k] for k in keys2] for row in scored])                    # [N, 2]
+    b2 = parity_batch(seed=7, prompts=P, group_size=G, rewards=2, max_len=T)
+    batch2 = {"prompts": torch.zeros(N, 3, dtype=torch.long),
+              "attention_mask": torch.cat([torch.ones(N, 3), b2.mask], dim=1).long()}
+    adv2, _ = compute_gdpo_outcome_advantage(
+        token_level_rewards=torch.zeros(N, T), response_mask=b2.mask, index=index,
+        config=OmegaConf.create({"gdpo_reward_keys": keys2, "norm_adv_by_std_in_grpo": True}),
+        non_tensor_batch={k: np.array([row[k] for row in scored]) for k in keys2}, batch=batch2)
+    eq5_2, _, _ = ours(ParityBatch(r2, b2.logp, b2.old_logp, b2.mask, G), "balanced")
+    d2 = max_abs(adv2, gdpo_advantages_from_eq5(eq5_2, b2.mask, G, 2.0))
+    spread = r2.view(P, G, 2).std(1)
+    print(f"\nverl gdpo on compute_score's keys {keys2} ({N} completions of {P} real answers; groups with "
+          f"varying length / format: {int((spread[:, 0] > 0).sum())} / {int((spread[:, 1] > 0).sum())} of {P}): "
+          f"max |gdpo - Eq. 5| = {max_abs(adv2, eq5_2[:, None] * b2.mask):.3g} as is, {d2:.3g} converted")
+    worst_adv = max(worst_adv, d2)         # real rewards: spreads large enough for the epsilons not to matter
 
     # log-ratios up to ±3: verl's dual clip bounds -A * ratio at -A * 3 for A < 0
     b = parity_batch(seed=100, prompts=P, group_size=G, rewards=K, max_len=T, log_ratio=1.5, max_log_ratio=3.0)
@@ -163,9 +203,10 @@ def main() -> int:
           f"|verl - ours| loss {abs(float(l_verl - l_ours)):.3g} grad {max_abs(g_verl, g_ours):.3g}; "
           f"verl with clip_ratio_c=1e9: loss {abs(float(l_verl2 - l_ours)):.3g} grad {max_abs(g_verl2, g_ours):.3g}")
     worst = max(worst, abs(float(l_verl2 - l_ours)), max_abs(g_verl2, g_ours))
-    ok = worst_adv <= 1e-4 and worst <= 1e-6
+    ok = worst_adv <= 1e-4 and worst <= 1e-6 and control > 1e-2       # the control must fail the tolerance
     print(f"\nlargest converted advantage difference (rewards x1000) {worst_adv:.3g} (tolerance 1e-4); "
-          f"largest loss/gradient difference {worst:.3g} (tolerance 1e-6): {'OK' if ok else 'FAILED'}")
+          f"largest loss/gradient difference {worst:.3g} (tolerance 1e-6); the control's smallest "
+          f"{control:.3g}: {'OK' if ok else 'FAILED'}")
     return 0 if ok else 1
 
 
