@@ -4,11 +4,15 @@ completion has exactly that length), printing step time, tokens/s and peak GPU m
 TRL's ``GRPOTrainer`` step at 2K new tokens where TRL can be imported.
 
 Made for a machine with one CUDA GPU where torch and transformers are installed and nothing can
-be downloaded. Only the repository and a small kit travel (``--prepare`` writes it here, where
-the project is installed: the embedded tokenizer, about 3.5 MiB)::
+be downloaded. Only the repository and a kit of at most 64 MiB travel; ``--prepare`` writes it
+here, where the project is installed: the embedded tokenizer (3.4 MiB) and, with
+``--trl-wheels``, TRL and the packages it needs beyond torch and transformers as wheels for the
+GPU machine's Python (``--python-version``, default 3.11; 57 MiB with pyarrow 21 and pandas 2.3,
+the smallest versions TRL 1.16 accepts). On the GPU machine the wheels are unpacked into
+``<kit>/site``, appended to ``sys.path`` (the machine's own packages win)::
 
-    .venv/bin/python benchmarks/gpu_check.py --prepare runs/gpu_kit            # here
-    python benchmarks/gpu_check.py --kit runs/gpu_kit                           # on the GPU machine
+    .venv/bin/python benchmarks/gpu_check.py --prepare --trl-wheels --kit runs/gpu_kit   # here
+    python benchmarks/gpu_check.py --kit runs/gpu_kit                                   # on the GPU machine
 
 It stops starting new work once ``--budget-s`` (480 s) would be exceeded: a length whose step
 is projected (from the measured per-token decode and update times) to overrun the remaining
@@ -48,6 +52,14 @@ QWEN25_05B = {
 DRY_RUN_SHAPE = {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
                  "num_key_value_heads": 2, "max_window_layers": 2}
 LENGTHS = (2000, 8000, 14000)
+KIT_LIMIT_MIB = 64
+# TRL and what it imports beyond torch, transformers and their dependencies: the smallest versions
+# TRL 1.16 accepts (pyarrow >= 21 through datasets 4.7; pandas needs dateutil, pytz, tzdata, six)
+TRL_WHEELS = ("trl==1.16.0", "accelerate==1.15.0", "datasets==4.7.0", "pyarrow==21.0.0", "pandas==2.3.3",
+              "dill==0.4.0", "multiprocess==0.70.18", "fsspec==2026.2.0", "xxhash==3.6.0", "psutil==7.2.2",
+              "python-dateutil==2.9.0.post0", "pytz==2025.2", "tzdata==2025.2", "six==1.17.0")
+PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_24_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
+             "manylinux_2_12_x86_64", "manylinux2010_x86_64")
 DRY_RUN_LENGTHS = (8, 16, 24)
 
 
@@ -57,14 +69,44 @@ def log(msg: str) -> None:
 
 # ----------------------------------------------------------------------------- kit
 
-def prepare(kit: Path) -> None:
-    """Write the embedded tokenizer into the kit (run where the project is installed)."""
+def kit_mib(kit: Path) -> float:
+    return sum(f.stat().st_size for f in kit.rglob("*") if f.is_file()) / 2**20
+
+
+def prepare(kit: Path, trl_wheels: bool, python_version: str) -> int:
+    """Write the embedded tokenizer (and TRL's wheels) into the kit, where the project is installed."""
     from longwriter_zero.models import load_tokenizer
 
     tok = load_tokenizer("tiny-random")          # the embedded model's tokenizer
     tok.save_pretrained(kit / "tokenizer")
-    size = sum(f.stat().st_size for f in kit.rglob("*") if f.is_file())
-    log(f"kit {kit}: {size / 2**20:.1f} MiB (limit 64 MiB)")
+    if trl_wheels:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(kit / "wheels"),
+               "--python-version", python_version, *[a for p in PLATFORMS for a in ("--platform", p)], *TRL_WHEELS]
+        log("$ " + " ".join(cmd))
+        if subprocess.run(cmd).returncode != 0:
+            log("error: pip download failed")
+            return 1
+    size = kit_mib(kit)
+    log(f"kit {kit}: {size:.1f} MiB (limit {KIT_LIMIT_MIB} MiB)")
+    return 0 if size <= KIT_LIMIT_MIB else 1
+
+
+def unpack_wheels(kit: Path) -> None:
+    """Unpack the kit's wheels into ``<kit>/site`` (a wheel is a zip of its installed files) and
+    append it to ``sys.path``: packages the machine has keep its own version."""
+    import zipfile
+
+    wheels = sorted((kit / "wheels").glob("*.whl"))
+    if not wheels:
+        return
+    site = kit / "site"
+    if not (site / ".unpacked").exists():
+        for w in wheels:
+            zipfile.ZipFile(w).extractall(site)
+        (site / ".unpacked").write_text("\n".join(w.name for w in wheels))
+        log(f"unpacked {len(wheels)} wheels into {site}")
+    sys.path.append(str(site))
+    importlib.invalidate_caches()
 
 
 def build_model(kit: Path, dry_run: bool) -> Path:
@@ -223,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kit", default="runs/gpu_kit", help="folder with the tokenizer (from --prepare); results too")
     ap.add_argument("--prepare", action="store_true", help="write the kit here and stop")
+    ap.add_argument("--trl-wheels", action="store_true", help="with --prepare: add TRL's wheels to the kit")
+    ap.add_argument("--python-version", default="3.11", help="with --trl-wheels: the GPU machine's Python")
     ap.add_argument("--dry-run", action="store_true", help="CPU, tiny model of the same family, a few tokens")
     ap.add_argument("--budget-s", type=float, default=480.0, help="stop starting new work past this")
     ap.add_argument("--group-size", type=int, default=8)
@@ -235,8 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     kit.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT / "src"))
     if args.prepare:
-        prepare(kit)
-        return 0
+        return prepare(kit, args.trl_wheels, args.python_version)
     if not (kit / "tokenizer").exists():
         log(f"error: {kit}/tokenizer missing; run `benchmarks/gpu_check.py --prepare {args.kit}` where the "
             "project is installed and carry the folder")
@@ -258,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"info": info, "ours": [], "skipped": []}
 
     results["gpu_tests"] = {"status": "skipped"} if args.skip_tests else gpu_tests(left())
+    if not args.skip_trl:
+        unpack_wheels(kit)
     model_dir = build_model(kit, args.dry_run)
     # the shortest length first (it gives the projection), then TRL at that length, then the
     # longest first: if the budget does not fit every length, the paper's 14K is measured before 8K
