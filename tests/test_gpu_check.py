@@ -59,3 +59,24 @@ def test_gpu_check_dry_run(tmp_path):
         assert r["step_s"] > 0 and r["generated_tokens_per_s"] > 0
     assert out["trl"]["mean_completion_tokens"] == 4
     assert "ours: 8 new tokens x G=4" in p.stdout and "TRL" in p.stdout
+
+
+def test_kit_wheels_are_unpacked_behind_the_machines_own_packages(tmp_path, monkeypatch):
+    """A wheel in <kit>/wheels becomes importable from <kit>/site, appended to sys.path."""
+    import importlib.util
+    import zipfile
+
+    spec = importlib.util.spec_from_file_location("gpu_check", REPO / "benchmarks" / "gpu_check.py")
+    gpu_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gpu_check)
+    kit = tmp_path / "kit"
+    (kit / "wheels").mkdir(parents=True)
+    with zipfile.ZipFile(kit / "wheels" / "lwz_kit_probe-1.0-py3-none-any.whl", "w") as z:
+        z.writestr("lwz_kit_probe/__init__.py", "VALUE = 7\n")
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    gpu_check.unpack_wheels(kit)
+    assert sys.path[-1] == str(kit / "site")
+    import lwz_kit_probe
+
+    assert lwz_kit_probe.VALUE == 7 and (kit / "site" / ".unpacked").exists()
+    sys.modules.pop("lwz_kit_probe")
