@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test test-slow bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -21,7 +21,11 @@ demo: $(STAMP)
 	$(BIN)/lwz demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -m "not slow"
+
+# End-to-end runs that take minutes (TRL across two processes); CI runs them after `make test`.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest tests -m slow
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/logprob_memory.py

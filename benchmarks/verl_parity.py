@@ -10,6 +10,9 @@
    dataset built by ``to_trl_dataset``).
 
 Prints the number of completions compared and the largest absolute difference per reward.
+All three call ``rewards.scoring.score_batch``, so equality is expected: this checks the plumbing
+(columns, ``ground_truth``, ``extra_info``, batching), not the engines. The engines' own advantage
+and loss code is compared in ``benchmarks/verl_engine_parity.py``.
 
     .venv/bin/python benchmarks/verl_parity.py [--workdir runs/verl_parity] [--seeds 3]
 """

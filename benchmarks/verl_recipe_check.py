@@ -3,7 +3,8 @@
 verl pins transformers below this project's version, so install it aside, without dependencies::
 
     .venv/bin/pip install --no-deps --target runs/verl_pkgs verl==0.9.1 hydra-core omegaconf \
-        antlr4-python3-runtime==4.9.3 codetiming tensordict==0.10.0 pyvers
+        antlr4-python3-runtime==4.9.3 codetiming tensordict==0.10.0 pyvers \
+        ray msgpack protobuf jsonschema jsonschema-specifications referencing rpds-py attrs cloudpickle orjson
     PYTHONPATH=runs/verl_pkgs .venv/bin/python benchmarks/verl_recipe_check.py
 
 Checks:

@@ -123,3 +123,16 @@ def test_writing_reward_through_the_reward_server(tmp_path, monkeypatch):
                 assert got[k] == pytest.approx(ref[k], abs=1e-6), k
             assert got["score"] == pytest.approx((got["length"] + got["format"] + got["writing"]) / 3)
     assert len({round(r["writing"], 6) for r in reference}) > 1
+
+
+def test_gdpo_conversion_whitens_over_response_tokens():
+    """Eq. 5 [1, -1] for one group of G=2, responses of 1 and 3 tokens: the tokens are
+    [s, -s, -s, -s] (s = sqrt(1/2)); token mean -s/2, unbiased token variance 0.5, so the
+    whitened values are 1.5 and -0.5 (the long response weighs more in the statistics)."""
+    import torch
+
+    from longwriter_zero.integrations.verl import gdpo_advantages_from_eq5
+
+    mask = torch.tensor([[1.0, 0, 0], [1, 1, 1]])
+    got = gdpo_advantages_from_eq5(torch.tensor([1.0, -1.0]), mask, group_size=2, weight_sum=1.0)
+    assert torch.allclose(got, torch.tensor([[1.5, 0, 0], [-0.5, -0.5, -0.5]], dtype=torch.float64), atol=1e-6)

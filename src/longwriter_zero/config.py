@@ -71,6 +71,8 @@ class RolloutConfig:
     temperature: float = opt(0.8, "sampling temperature")
     top_p: float = opt(1.0, "nucleus sampling threshold")
     max_new_tokens: int = opt(128, "generation cap in tokens")
+    ignore_eos: bool = opt(False, "do not stop a completion at EOS: every completion is max_new_tokens long "
+                           "(fixed-length timing runs such as benchmarks/gpu_check.py)")
     prepacked_linear: bool = opt(True, "on a CPU in float32, sample from a copy of the policy whose linear "
                                  "layers hold oneDNN-prepacked weights (same math, ~2x faster small-batch "
                                  "matmuls; Llama-family models also get fused projections and their own "

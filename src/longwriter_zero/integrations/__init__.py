@@ -6,5 +6,10 @@
   in ``recipes/verl/``.
 
 Both score through ``rewards.scoring.score_batch``, the function behind ``lwz reward``, so the
-numbers an engine trains on are the numbers ``lwz reward`` reports. See ``docs/scale_out.md``.
+numbers an engine trains on are the numbers ``lwz reward`` reports.
+
+- ``integrations.parity``: the engines' own advantage and loss code (TRL's ``GRPOTrainer``; verl's
+  ``core_algos`` in ``benchmarks/verl_engine_parity.py``) fed the same tensors as ours; the
+  conversions between their advantages and Eq. 5 are ``trl.trl_advantages_from_eq5`` and
+  ``verl.gdpo_advantages_from_eq5``. See ``docs/scale_out.md``.
 """

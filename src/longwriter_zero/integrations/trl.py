@@ -284,6 +284,35 @@ def grpo_config_from_train(cfg, output_dir: str | None = None, **overrides):
     return grpo_config(output_dir or cfg.output_dir, **{**settings, **overrides})
 
 
+# ----------------------------------------------------------------------------- advantages
+
+TRL_STD_EPS = 1e-4       # TRL adds this to every standard deviation it divides by
+
+
+def batch_renormalized(advantages):
+    """[N] -> [N]: the last step of TRL's ``normalize_then_sum``, over the whole generation batch
+    (all processes): minus the batch mean, divided by the batch's sample std + 1e-4."""
+    import torch
+
+    a = advantages.double()
+    if a.numel() < 2:
+        return torch.zeros_like(a)
+    return (a - a.mean()) / (a.std() + TRL_STD_EPS)
+
+
+def trl_advantages_from_eq5(advantages, group_size: int, weight_sum: float):
+    """[N] Eq. 5 advantages (``balanced_advantages``) -> [N] the advantages TRL's
+    ``normalize_then_sum`` gives on the same rewards, up to the 1e-4 TRL adds to each group's std.
+
+    TRL divides each reward by its group's sample std (÷ G-1) where Eq. 5 uses the population
+    std (× sqrt((G-1)/G)), sums the rewards with their weights where Eq. 5 takes the weighted
+    mean (× the weights' sum), then re-normalises over the batch (``batch_renormalized``; the
+    scale matters only through TRL's 1e-4 there). The residual is of order 1e-4 / (group std)."""
+    import math
+
+    return batch_renormalized(advantages.double() * weight_sum * math.sqrt((group_size - 1) / group_size))
+
+
 # ----------------------------------------------------------------------------- dataset
 
 def trl_rows(rows: Iterable[dict], template: str = "think", language: str = "auto",

@@ -118,6 +118,28 @@ def export_verl_prompts(rows: Sequence[dict], output, template: str = "think", l
     return export_verl(rows, output, data_source or DATA_SOURCE, template, language, template_text)
 
 
+def gdpo_advantages_from_eq5(advantages, mask, group_size: int, weight_sum: float):
+    """[N] Eq. 5 advantages (``balanced_advantages``), [N, T] response mask -> [N, T] the
+    advantages verl's ``gdpo`` estimator gives on the same rewards, up to the 1e-6 each side adds
+    to the group std.
+
+    verl divides each reward by its group's sample std (``torch.std``, ÷ G-1) where Eq. 5 uses
+    the population std (× sqrt((G-1)/G)), sums the rewards with their weights (× the weights' sum)
+    and then whitens over all response tokens of the batch (``masked_whiten``: token-weighted
+    mean, unbiased token-weighted variance + 1e-8), so a long response weighs more in the batch
+    statistics. Checked against verl's own function by ``benchmarks/verl_engine_parity.py``."""
+    import math
+
+    import torch
+
+    m = mask.double()
+    a = (advantages.double() * weight_sum * math.sqrt((group_size - 1) / group_size))[:, None] * m
+    tokens = m.sum()
+    mean = (a * m).sum() / (tokens + 1e-8)
+    var = (((a - mean) ** 2) * m).sum() / (tokens + 1e-8) * tokens / (tokens - 1)
+    return (a - mean) * torch.rsqrt(var + 1e-8) * m
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys

@@ -259,8 +259,8 @@ def rollout(run: Run, rows: list[dict]) -> RolloutBatch:
     G = cfg.rollout.group_size
     batch = RolloutBatch([], [], [], [], [], [])
     run.model.eval()
-    eos_ids = [i for i in {tok.eos_token_id, getattr(run.model.generation_config, "eos_token_id", None)}
-               if isinstance(i, int)]
+    eos_ids = [] if cfg.rollout.ignore_eos else [
+        i for i in {tok.eos_token_id, getattr(run.model.generation_config, "eos_token_id", None)} if isinstance(i, int)]
     for row in rows:
         text = build_prompt(row["prompt"], tok, cfg.prompt.template, cfg.prompt.language, run.template_text,
                             cfg.prompt.chat_template)
