@@ -49,13 +49,18 @@ def main() -> None:
         t0 = time.perf_counter()
         ask(1)
         one = time.perf_counter() - t0
+        engine = app.state.engine
+        engine.max_rows_seen, steps = 0, engine.steps
         t0 = time.perf_counter()
         with ThreadPoolExecutor(args.parallel) as pool:
             tokens = list(pool.map(ask, range(args.parallel)))
         many = time.perf_counter() - t0
+        steps = engine.steps - steps
     print(f"model {args.model}, {args.tokens} tokens per request, torch threads {torch.get_num_threads()}")
     print(f"1 request: {one:.2f} s; {args.parallel} parallel: {many:.2f} s ({sum(tokens)} tokens); "
-          f"ratio {many / one:.2f} (1.0 = perfect batching, {args.parallel} = one at a time)")
+          f"ratio {many / one:.2f} (1.0 = perfect batching, {args.parallel} = one at a time); "
+          f"{steps} decoding steps for the {args.parallel} requests ({args.tokens} each), "
+          f"at most {engine.max_rows_seen} rows in one step")
 
 
 if __name__ == "__main__":

@@ -346,3 +346,37 @@ def test_lwz_serve_rejects_a_busy_port():
         assert main(["serve", "--model", "tiny-random", "--port", str(s.getsockname()[1])]) == 2
     finally:
         s.close()
+
+
+def test_sampling_functions_by_hand():
+    from longwriter_zero.serving.sampling import (apply_logit_bias, apply_presence_frequency, apply_repetition,
+                                                  apply_top_k_top_p_min_p)
+
+    out = apply_presence_frequency(torch.tensor([[1.0, 2.0, 3.0]]), torch.tensor([[2, 0, 1]]),
+                                   torch.tensor([0.5]), torch.tensor([0.25]))
+    assert out.tolist() == [[0.0, 2.0, 2.25]]           # 1 - 2*.25 - .5, untouched, 3 - .25 - .5
+    out = apply_repetition(torch.tensor([[2.0, -2.0, 1.0]]), torch.tensor([[True, True, False]]), torch.tensor([2.0]))
+    assert out.tolist() == [[1.0, -4.0, 1.0]]
+    inf = float("-inf")
+    logits = torch.tensor([[1.0, 3.0, 2.0, 0.0], [1.0, 3.0, 2.0, 0.0]])
+    out = apply_top_k_top_p_min_p(logits, torch.tensor([2, 0]), torch.tensor([1.0, 1.0]), torch.tensor([0.0, 0.0]))
+    assert out.tolist() == [[inf, 3.0, 2.0, inf], [1.0, 3.0, 2.0, 0.0]]   # the second row has top_k off
+    probs = torch.tensor([[0.5, 0.3, 0.15, 0.05]]).log()
+    out = apply_top_k_top_p_min_p(probs, torch.tensor([0]), torch.tensor([0.7]), torch.tensor([0.0]))
+    assert torch.isinf(out).tolist() == [[False, False, True, True]]     # mass before: 0, .5 | .8, .95
+    out = apply_top_k_top_p_min_p(probs, torch.tensor([0]), torch.tensor([1.0]), torch.tensor([0.2]))
+    assert torch.isinf(out).tolist() == [[False, False, False, True]]    # floor .2 * .5 = .1
+    out = apply_logit_bias(torch.zeros(2, 3), [None, {2: 5.0, 0: -1.0}])
+    assert out.tolist() == [[0.0, 0.0, 0.0], [-1.0, 0.0, 5.0]]
+
+
+def test_incremental_detokenizer_never_splits_a_character(tokenizer):
+    from longwriter_zero.serving.engine import Detokenizer
+
+    text = "Waves 🌊 über the café — 海 and more."
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    d, pieces = Detokenizer(tokenizer), []
+    for k in range(1, len(ids) + 1):
+        pieces.append(d.step(ids[:k], final=k == len(ids)))
+    assert "".join(pieces) == tokenizer.decode(ids) == text
+    assert not any("\ufffd" in p for p in pieces)
