@@ -456,12 +456,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
 
 def finish(run: Run, batch: RolloutBatch | None) -> None:
     """Final model folder, curves PNG and sample answers."""
+    from longwriter_zero.models import save_model
     from longwriter_zero.trainer.plots import plot_curves
 
     final = run.run_dir / "model"
     model = run.model.merge_and_unload() if hasattr(run.model, "merge_and_unload") else run.model
-    model.save_pretrained(final)
-    run.tokenizer.save_pretrained(final)
+    save_model(model, run.tokenizer, final)
     plot_curves(run.run_dir / "metrics.jsonl", run.run_dir / "curves.png")
     if batch is None:
         return
