@@ -408,6 +408,12 @@ def step_metrics(run: Run, step: int, batch: RolloutBatch, upd: dict, times: dic
               "advantage/abs_mean": float(adv.abs().mean()),
               "advantage/zero_groups": int(sum(bool((g == 0).all()) for g in adv.view(-1, run.cfg.rollout.group_size)))})
     m.update(upd)
+    ranges = [s.get("range") for s in batch.samples]
+    known = [(n, float(r[0]), float(r[1])) for n, r in zip(lengths, ranges) if isinstance(r, (list, tuple)) and len(r) == 2]
+    if known:  # for the length curve's target band and the produced-vs-target histogram (trainer/plots.py)
+        m["target_length/lower"] = float(np.mean([k[1] for k in known]))
+        m["target_length/upper"] = float(np.mean([k[2] for k in known]))
+        m["length_vs_target"] = [list(k) for k in known]
     m.update({"answer_length/mean": float(np.mean(lengths)), "answer_length/max": int(max(lengths)),
               "completion_tokens/mean": tokens / len(lengths),
               "truncation_rate": float(np.mean([r == "length" for r in batch.finish_reasons])),
