@@ -380,3 +380,25 @@ def test_incremental_detokenizer_never_splits_a_character(tokenizer):
         pieces.append(d.step(ids[:k], final=k == len(ids)))
     assert "".join(pieces) == tokenizer.decode(ids) == text
     assert not any("\ufffd" in p for p in pieces)
+
+
+def test_served_names_are_aliases_as_the_evaluation_docs_use_them(tiny_model):
+    """docs/evaluation.md: `lwz serve ... --served-name critic judge`, then --judge-model critic."""
+    import argparse
+
+    from longwriter_zero.commands import serve as serve_cmd
+    from longwriter_zero.judge.client import JudgeClient
+
+    parser = argparse.ArgumentParser()
+    serve_cmd.register(parser.add_subparsers())
+    args = parser.parse_args(["serve", "--model", "embedded", "--served-name", "critic", "judge"])
+    assert args.served_name == ["critic", "judge"]
+    with BackgroundServer(create_app(*tiny_model, args.served_name)) as server:
+        client = OpenAI(base_url=server.url + "/v1", api_key="x", max_retries=0)
+        assert [m.id for m in client.models.list().data] == ["critic", "judge"]
+        for name in ("critic", "judge"):
+            judge = JudgeClient(server.url + "/v1", name)
+            assert judge.chat(HELLO, max_tokens=8, temperature=1.0, seed=3).strip()
+        assert sample(client, model="judge").model == "judge"
+        assert httpx.post(server.url + "/v1/chat/completions",
+                          json={"model": "tiny", "messages": HELLO}).status_code == 404
