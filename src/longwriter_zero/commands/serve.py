@@ -56,5 +56,8 @@ def run(args) -> int:
                      max_batch=args.max_batch)
     host, port = sock.getsockname()[:2]
     print(f"serving {', '.join(repr(n) for n in names)} on http://{host}:{port}/v1", file=sys.stderr, flush=True)
-    uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+    try:
+        uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+    finally:
+        app.state.engine.close()
     return 0

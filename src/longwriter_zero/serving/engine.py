@@ -188,6 +188,7 @@ class Engine:
         self.joinable = True          # False once the cache is seen not to be a plain DynamicCache
         self.steps = 0                # decoding steps run (for tests and statistics)
         self.max_rows_seen = 0
+        self.closed = False
         import inspect
 
         # transformers >= 5.x names the cache argument ``cache``; older ones ``past_key_values``
@@ -217,6 +218,16 @@ class Engine:
                 self.thread.start()
             self.cond.notify()
 
+    def close(self, timeout: float = 10.0) -> None:
+        """Cancel every request and stop the generation thread (at the next step)."""
+        with self.cond:
+            self.closed = True
+            for job in list(self.pending) + [r.job for r in self.rows]:
+                job.cancel()
+            self.cond.notify()
+        if self.thread is not None:
+            self.thread.join(timeout)
+
     # ------------------------------------------------------------------ loop
     def _admit(self) -> list[Job]:
         admitted, room = [], self.max_batch - len(self.rows)
@@ -236,8 +247,10 @@ class Engine:
             torch.set_flush_denormal(True)
         while True:
             with self.cond:
-                while not self.pending and not self.rows:
+                while not self.pending and not self.rows and not self.closed:
                     self.cond.wait()
+                if self.closed:
+                    return
                 admitted = self._admit()
             try:
                 with torch.inference_mode():
