@@ -223,11 +223,13 @@ def test_text_completions_endpoint(served):
     assert lp.text_offset[0] == 0 and lp.text_offset[1] == len(lp.tokens[0])
     assert r.usage.prompt_tokens == len(served.tokenizer("Once upon a time")["input_ids"])
     many = served.client.completions.create(model="tiny", prompt=["The sea", "A long tale of the mountain"],
-                                            max_tokens=5, temperature=0, n=2)
+                                            max_tokens=5, temperature=0, n=2, logprobs=0)
     assert [c.index for c in many.choices] == [0, 1, 2, 3]
-    alone = served.client.completions.create(model="tiny", prompt="A long tale of the mountain", max_tokens=5,
-                                             temperature=0)
-    assert many.choices[2].text == alone.choices[0].text   # left padding does not change a row's text
+    alone = served.client.completions.create(model="tiny", prompt="The sea", max_tokens=5,
+                                             temperature=0, logprobs=0)
+    assert many.choices[0].text == alone.choices[0].text   # left padding does not change a row's text
+    diffs = [abs(a - b) for a, b in zip(many.choices[0].logprobs.token_logprobs, alone.choices[0].logprobs.token_logprobs)]
+    assert len(diffs) == 5 and max(diffs) < 2e-4
     streamed = "".join(c.choices[0].text for c in served.client.completions.create(
         model="tiny", prompt="Once upon a time", max_tokens=6, temperature=0, stream=True) if c.choices)
     assert streamed == r.choices[0].text
@@ -261,14 +263,19 @@ def test_parallel_requests_share_the_batch_and_get_their_own_text(served):
     from concurrent.futures import ThreadPoolExecutor
 
     prompts = [[{"role": "user", "content": "Write about " + w}] for w in ("rain", "a long road home", "x", "bees")]
-    alone = [sample(served.client, messages=m, temperature=0, max_tokens=12).choices[0].message.content
-             for m in prompts]
+    def ask(m):  # long enough that the four overlap even on a loaded machine
+        c = sample(served.client, messages=m, temperature=0, max_tokens=64, logprobs=True,
+                   extra_body={"ignore_eos": True}).choices[0]
+        return c.message.content, [e.logprob for e in c.logprobs.content]
+
+    alone = [ask(m) for m in prompts]
     engine = served.app.state.engine
     engine.max_rows_seen = 0
     with ThreadPoolExecutor(4) as pool:
-        together = list(pool.map(lambda m: sample(served.client, messages=m, temperature=0, max_tokens=12)
-                                 .choices[0].message.content, prompts))
-    assert together == alone
+        together = list(pool.map(ask, prompts))
+    assert [t for t, _ in together] == [t for t, _ in alone]
+    for (_, a), (_, b) in zip(together, alone):   # same log-probabilities: positions and masks are right
+        assert max(abs(x - y) for x, y in zip(a, b)) < 2e-4
     assert engine.max_rows_seen >= 2   # at least two requests ran in one batch
 
 
