@@ -59,7 +59,7 @@ class ChatMessage(BaseModel):
 
 
 class StreamOptions(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")   # e.g. vLLM's continuous_usage_stats: refused, not ignored
     include_usage: bool = False
 
 
