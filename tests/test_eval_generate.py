@@ -5,7 +5,7 @@ import json
 import pytest
 
 from longwriter_zero.cli import main
-from longwriter_zero.evaluation.generation import LocalGenerator, finished_ids
+from longwriter_zero.evaluation.generation import LocalGenerator, decode_reply, describe, finished_ids
 from longwriter_zero.rewards.counting import count_length
 
 PROMPTS = [
@@ -79,7 +79,15 @@ def test_generate_through_server(tmp_path, tiny_model):
     rows = _rows(out)
     assert [r["id"] for r in rows] == ["0", "1"]
     assert all(r["output"] and r["response_length"] == count_length(r["response"]) for r in rows)
+    assert [r["finish_reason"] for r in rows] == ["length", "length"]   # the server's, kept
+    assert json.loads(describe(out))["hit_length_cap"] == 2
     assert (tmp_path / "served.jsonl.cache.sqlite").exists()
+    # a rerun from the cache alone (server gone, output file gone) keeps the finish reasons too
+    out.unlink()
+    assert main(args) == 0
+    assert [r["finish_reason"] for r in _rows(out)] == ["length", "length"]
+    assert decode_reply("plain text from an older cache") == ("plain text from an older cache", None)
+    assert decode_reply('{"text": "a", "finish_reason": "stop"}') == ("a", "stop")
 
 
 def test_bad_prompt_file(tmp_path, capsys):

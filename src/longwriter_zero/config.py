@@ -256,10 +256,71 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
     return raw
 
 
-def load_yaml(path: str | Path) -> dict:
+ASSETS_PREFIX = "assets:"
+# Config keys that name input files or folders. In a YAML file they are relative to the file's
+# folder (a path that exists only relative to the working directory is still found there, for
+# configs written for the repository root); `assets:NAME` names a file shipped in the package.
+INPUT_PATH_KEYS = ("data.prompts", "data.paths", "data.heldout_paths", "data.think_samples", "data.train",
+                   "data.heldout", "prompt.template_file")
+
+
+def assets_dir() -> Path:
+    return Path(__file__).resolve().parent / "assets"
+
+
+def packaged_configs_dir() -> Path:
+    """``configs/`` as installed in the package, or the repository's own in a source checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "configs"
+    return installed if installed.is_dir() else here.parent.parent / "configs"
+
+
+def find_config(path: str | Path) -> Path | None:
+    """The config file at ``path``; ``configs/NAME.yaml`` falls back to the copy shipped in the
+    package, so the bundled configs work away from the repository. None when neither exists."""
     p = Path(path)
-    if not p.exists():
-        raise UserError(f"{p}: config file not found")
+    if p.exists():
+        return p
+    if len(p.parts) == 2 and p.parts[0] == "configs":
+        shipped = packaged_configs_dir() / p.name
+        if shipped.exists():
+            return shipped
+    return None
+
+
+def resolve_input_path(value: Any, base: Path | None) -> Any:
+    """``assets:NAME`` -> the packaged file; a relative path -> relative to ``base`` (the config
+    file's folder) when it exists there or not in the working directory either."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(ASSETS_PREFIX):
+        return str(assets_dir() / value[len(ASSETS_PREFIX):])
+    p = Path(value).expanduser()
+    if p.is_absolute() or base is None:
+        return str(p)
+    beside = base / p
+    return str(beside) if beside.exists() or not p.exists() else str(p)
+
+
+def resolve_input_paths(raw: dict, base: Path | None) -> dict:
+    """Apply ``resolve_input_path`` to the ``INPUT_PATH_KEYS`` present in a raw config dict."""
+    for key in INPUT_PATH_KEYS:
+        *parents, last = key.split(".")
+        node: Any = raw
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or last not in node:
+            continue
+        value = node[last]
+        node[last] = ([resolve_input_path(v, base) for v in value] if isinstance(value, list)
+                      else resolve_input_path(value, base))
+    return raw
+
+
+def load_yaml(path: str | Path) -> dict:
+    p = find_config(path)
+    if p is None:
+        raise UserError(f"{path}: config file not found")
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
@@ -273,8 +334,8 @@ def load_yaml(path: str | Path) -> dict:
 
 def load_config(path: str | Path | None, overrides: list[str] = (), cls: type = None) -> Any:
     cls = cls or TrainConfig
-    raw = load_yaml(path) if path else {}
-    raw = apply_overrides(raw, list(overrides))
+    raw = resolve_input_paths(load_yaml(path), find_config(path).resolve().parent) if path else {}
+    raw = resolve_input_paths(apply_overrides(raw, list(overrides)), None)  # overrides: from the working dir
     return build(cls, raw)
 
 

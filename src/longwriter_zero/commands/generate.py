@@ -49,9 +49,9 @@ def run_generate(args) -> int:
     sampling = dict(template=args.template, max_new_tokens=args.max_new_tokens,
                     temperature=args.temperature, top_p=args.top_p)
     if args.url:
-        from longwriter_zero.judge.client import JudgeClient
+        from longwriter_zero.evaluation.generation import generation_client
 
-        client = JudgeClient(args.url, args.judge_model, api_key=args.api_key,
+        client = generation_client(args.url, args.judge_model, api_key=args.api_key,
                              cache_path=args.cache or f"{args.output}.cache.sqlite", concurrency=args.concurrency)
         generator = RemoteGenerator(client, **sampling)
     else:

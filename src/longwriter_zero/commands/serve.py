@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="OpenAI-compatible chat server for a local model",
-                       description="Serve a local model at /v1/chat/completions (plain and streaming), "
-                                   "/v1/models and /health. Requests run one at a time.")
+                       description="Serve a local model at /v1/chat/completions and /v1/completions (plain "
+                                   "and streaming), /v1/models and /health. Concurrent requests share one "
+                                   "continuously batched generation loop. For GPU serving of a trained "
+                                   "model use vLLM: vllm serve RUN/model.")
     p.add_argument("--model", default="embedded",
                    help="'embedded', 'tiny-random' or an HF checkpoint folder (default: embedded)")
-    p.add_argument("--served-name", default=None, help="model name clients ask for (default: --model)")
+    p.add_argument("--served-name", nargs="+", default=None, metavar="NAME",
+                   help="model name(s) clients ask for; several names are aliases (default: --model)")
+    p.add_argument("--api-key", default=os.environ.get("LWZ_API_KEY"),
+                   help="require 'Authorization: Bearer KEY' on /v1 routes (default: $LWZ_API_KEY, or none)")
+    p.add_argument("--max-batch", type=int, default=8,
+                   help="most sequences generated together (default: 8; a request with n=k takes k)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     p.add_argument("--strip-think", action="store_true",
@@ -34,6 +42,8 @@ def run(args) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port must be in 0..65535, got {args.port}")
+    if args.max_batch < 1:
+        raise UserError(f"--max-batch must be at least 1, got {args.max_batch}")
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -41,9 +51,13 @@ def run(args) -> int:
     except OSError as e:
         raise UserError(f"cannot listen on {args.host}:{args.port} ({e.strerror})") from None
     model, tok = load_model(args.model, dtype=args.dtype, seed=args.seed, device=resolve_device(args.device))
-    name = args.served_name or args.model
-    app = create_app(model, tok, name, strip_think=args.strip_think)
+    names = args.served_name or [args.model]
+    app = create_app(model, tok, names, strip_think=args.strip_think, api_key=args.api_key,
+                     max_batch=args.max_batch)
     host, port = sock.getsockname()[:2]
-    print(f"serving {name!r} on http://{host}:{port}/v1", file=sys.stderr, flush=True)
-    uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+    print(f"serving {', '.join(repr(n) for n in names)} on http://{host}:{port}/v1", file=sys.stderr, flush=True)
+    try:
+        uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+    finally:
+        app.state.engine.close()
     return 0

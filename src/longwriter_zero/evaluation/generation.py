@@ -4,7 +4,8 @@ Input rows carry ``prompt`` (or WritingBench's ``query``) and optionally ``id`` 
 ``length``, ``type``, ``range``; LongBench-Write rows are read as they are. Output rows:
 ``id``, ``prompt``, raw ``output``, ``think``, ``response`` (the answer that
 ``prompts.parse_completion`` extracts), ``response_length`` (``count_length``),
-``finish_reason`` ("stop" | "length"; null for server answers), plus the passed-through fields.
+``finish_reason`` ("stop" | "length"; from a server, the server's own, null only for answers
+cached by older versions), plus the passed-through fields.
 
 Templates: ``think`` and ``nothink`` wrap the request in the project's prompt and stop at
 ``</answer>`` (both ask for answer tags; the paper stops there at inference); ``none``
@@ -49,7 +50,7 @@ class PromptRow:
 @dataclass
 class Completion:
     output: str           # raw decoded text (think block included)
-    finish_reason: str | None   # "stop" | "length"; None from a server (the client returns text only)
+    finish_reason: str | None   # "stop" | "length" (a server's own value); None when unknown
 
 
 def load_prompt_rows(path: str | Path, limit: int | None = None) -> list[PromptRow]:
@@ -158,8 +159,48 @@ class LocalGenerator:
         return Completion(text, "length")
 
 
+def _generation_client_class():
+    from longwriter_zero.judge.client import JudgeClient, MalformedReply
+
+    class GenerationClient(JudgeClient):
+        """The cached, retrying judge client, keeping each reply's ``finish_reason``: a reply is
+        cached as ``{"text": ..., "finish_reason": ...}`` (JSON), and an empty answer is valid."""
+
+        def _send_once(self, messages: list[dict], sampling: dict) -> str:
+            with self._count_lock:
+                self.calls_made += 1
+            response = self._openai.chat.completions.create(model=self.model, messages=messages, **sampling)
+            try:
+                choice = response.choices[0]
+                content = choice.message.content
+            except (AttributeError, IndexError, TypeError, KeyError):
+                raise MalformedReply(f"reply has no choices[0].message.content: {str(response)[:200]!r}") from None
+            if content is not None and not isinstance(content, str):
+                raise MalformedReply(f"content is not text: {content!r}")
+            return json.dumps({"text": content or "", "finish_reason": choice.finish_reason})
+
+    return GenerationClient
+
+
+def generation_client(base_url: str, model: str, **kwargs):
+    """A ``JudgeClient`` whose replies keep the server's ``finish_reason`` (see ``decode_reply``)."""
+    return _generation_client_class()(base_url, model, **kwargs)
+
+
+def decode_reply(reply: str) -> tuple[str, str | None]:
+    """(text, finish_reason) of a cached generation reply; a plain-text reply (older cache) has none."""
+    try:
+        obj = json.loads(reply)
+    except ValueError:
+        return reply, None
+    if isinstance(obj, dict) and isinstance(obj.get("text"), str):
+        return obj["text"], obj.get("finish_reason")
+    return reply, None
+
+
 class RemoteGenerator:
-    """Chat completions from an OpenAI-compatible server through the cached ``JudgeClient``."""
+    """Chat completions from an OpenAI-compatible server through a cached, retrying client
+    (``generation_client``), with the server's ``finish_reason``."""
 
     def __init__(self, client, template: str = "think", max_new_tokens: int = 2048,
                  temperature: float = 0.6, top_p: float = 0.95):
@@ -176,11 +217,12 @@ class RemoteGenerator:
     def __call__(self, requests: Sequence[str]) -> list[Completion]:
         outputs = self.client.chat_many([self.messages(r) for r in requests], desc=None, **self.sampling)
         done = []
-        for text in outputs:
+        for reply in outputs:
+            text, finish = decode_reply(reply)
             # The server drops the stop string; put it back so the answer block reads closed.
-            if self.stops and "<answer>" in text and STOP not in text:
+            if self.stops and "<answer>" in text and STOP not in text and finish != "length":
                 text = text + STOP
-            done.append(Completion(text, None))
+            done.append(Completion(text, finish))
         return done
 
 

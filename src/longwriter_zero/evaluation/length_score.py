@@ -113,6 +113,9 @@ def plot_lengths(rows: list[LengthRow], path: str | Path, title: str = "") -> No
     ax.set_yscale("log")
     ax.set_xlim(max(1, min(r.required for r in rows) / 2), hi)
     ax.set_ylim(0.7 if empty else max(1, min(r.produced for r in ok) / 2), hi)
+    from longwriter_zero.trainer.plots import plain_log_ticks
+
+    plain_log_ticks(ax)   # short labels, no minor ones: matplotlib's defaults overlap
     ax.set_xlabel("required length (words / CJK chars)")
     ax.set_ylabel("produced length")
     ax.set_title(title or "required vs produced length")

@@ -99,14 +99,27 @@ def _keys(rows: list[dict]) -> list[str]:
 
 
 def _sample_block(row: dict, title: str) -> str:
+    """A sample answer: its request, the requested range, the scores it got, then the text."""
     text_key = next((k for k in SAMPLE_TEXT_KEYS if isinstance(row.get(k), str)), None)
-    prompt = row.get("prompt", row.get("query", ""))
+    prompt = row.get("prompt", row.get("query", row.get("request", "")))
     facts = {k: v for k, v in row.items() if isinstance(v, (int, float, bool)) or (k in ("id", "type") and v)}
     lines = [f"#### {title}", ""]
-    if facts:
-        lines += [", ".join(f"`{k}` = {fmt(v, 3)}" for k, v in facts.items()), ""]
     if prompt:
         lines += ["**Prompt:** " + _quote(str(prompt), 500), ""]
+    rng = row.get("range")
+    if isinstance(rng, (list, tuple)) and len(rng) == 2:
+        produced = row.get("response_length")
+        if produced is None and text_key:
+            from longwriter_zero.prompts import parse_completion
+            from longwriter_zero.rewards.counting import count_length
+
+            produced = count_length(parse_completion(row[text_key]).answer)
+        lines += [f"**Range:** {rng[0]}-{rng[1]} (words, or CJK characters); answer length: {produced}", ""]
+    scores = row.get("rewards") or row.get("scores")
+    if isinstance(scores, dict) and scores:
+        lines += ["**Scores:** " + ", ".join(f"{k} {fmt(v, 3)}" for k, v in scores.items()), ""]
+    if facts:
+        lines += [", ".join(f"`{k}` = {fmt(v, 3)}" for k, v in facts.items()), ""]
     if text_key:
         text = row[text_key]
         lines += [f"**{text_key.capitalize()}** ({len(text)} chars):", "", "```text", _clip(text, MAX_SAMPLE_CHARS),

@@ -240,12 +240,13 @@ class RewardModel:
 
     def save(self, folder: str | os.PathLike, meta: dict) -> Path:
         """Save model, tokenizer and ``reward_model.json`` (written to a temp folder, then renamed)."""
+        from longwriter_zero.models import save_model
+
         target = Path(folder)
         tmp = target.with_name(target.name + ".tmp")
         if tmp.exists():
             shutil.rmtree(tmp)
-        self.model.save_pretrained(tmp)
-        self.tokenizer.save_pretrained(tmp)
+        save_model(self.model, self.tokenizer, tmp)
         (tmp / META_FILE).write_text(json.dumps({"max_length": self.max_length, **meta}, indent=2))
         if target.exists():
             shutil.rmtree(target)

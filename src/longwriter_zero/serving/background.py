@@ -18,6 +18,7 @@ class BackgroundServer:
         import uvicorn
 
         self.host = host
+        self._engine = getattr(getattr(app, "state", None), "engine", None)  # lwz serve's generation thread
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
@@ -44,6 +45,8 @@ class BackgroundServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._sock.close()
+        if self._engine is not None:
+            self._engine.close()
 
     def __enter__(self) -> "BackgroundServer":
         return self.start()

@@ -208,13 +208,14 @@ def prepare_run_dir(run_dir: Path, resume: bool) -> Path | None:
 
 def save_final(model, tokenizer, run_dir: Path) -> Path:
     """Save model (LoRA merged into the weights) and tokenizer to ``RUN/final`` atomically."""
+    from longwriter_zero.models import save_model
+
     final, tmp = run_dir / FINAL, run_dir / (FINAL + ".tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
     if hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
+    save_model(model, tokenizer, tmp)
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)

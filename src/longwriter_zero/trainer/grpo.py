@@ -102,6 +102,9 @@ def validate(cfg: TrainConfig) -> None:
         (o.logprob_keep_mib >= 0, "optim.logprob_keep_mib must be >= 0"),
         (cfg.steps >= 0, "steps must be >= 0"),
         (bool(cfg.data.prompts), "data.prompts: no prompt file given"),
+        (not cfg.data.prompts or Path(cfg.data.prompts).is_file(), f"data.prompts: {cfg.data.prompts}: no such file"),
+        (not cfg.prompt.template_file or Path(cfg.prompt.template_file).is_file(),
+         f"prompt.template_file: {cfg.prompt.template_file}: no such file"),
         (all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
              for v in cfg.data.cap_tokens_per_unit.values()),
          "data.cap_tokens_per_unit: each language's tokens per unit must be a number > 0"),
@@ -408,6 +411,12 @@ def step_metrics(run: Run, step: int, batch: RolloutBatch, upd: dict, times: dic
               "advantage/abs_mean": float(adv.abs().mean()),
               "advantage/zero_groups": int(sum(bool((g == 0).all()) for g in adv.view(-1, run.cfg.rollout.group_size)))})
     m.update(upd)
+    ranges = [s.get("range") for s in batch.samples]
+    known = [(n, float(r[0]), float(r[1])) for n, r in zip(lengths, ranges) if isinstance(r, (list, tuple)) and len(r) == 2]
+    if known:  # for the length curve's target band and the produced-vs-target histogram (trainer/plots.py)
+        m["target_length/lower"] = float(np.mean([k[1] for k in known]))
+        m["target_length/upper"] = float(np.mean([k[2] for k in known]))
+        m["length_vs_target"] = [list(k) for k in known]
     m.update({"answer_length/mean": float(np.mean(lengths)), "answer_length/max": int(max(lengths)),
               "completion_tokens/mean": tokens / len(lengths),
               "truncation_rate": float(np.mean([r == "length" for r in batch.finish_reasons])),
@@ -459,12 +468,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
 
 def finish(run: Run, batch: RolloutBatch | None) -> None:
     """Final model folder, curves PNG and sample answers."""
+    from longwriter_zero.models import save_model
     from longwriter_zero.trainer.plots import plot_curves
 
     final = run.run_dir / "model"
     model = run.model.merge_and_unload() if hasattr(run.model, "merge_and_unload") else run.model
-    model.save_pretrained(final)
-    run.tokenizer.save_pretrained(final)
+    save_model(model, run.tokenizer, final)
     plot_curves(run.run_dir / "metrics.jsonl", run.run_dir / "curves.png")
     if batch is None:
         return
