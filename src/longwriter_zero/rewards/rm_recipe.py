@@ -45,12 +45,12 @@ class RMRecipe:
     pooling: str = "mean_last"
     copies: int = 2                  # damaged versions per answer and damage kind
     ties: int = 2                    # honest length pairs per answer (trained towards equal scores)
-    pairs_per_kind: int = 40         # at most this many pairs of each kind (and of ties) are trained on
+    pairs_per_kind: int = 20         # at most this many pairs of each kind (and of ties) are trained on
     damages: tuple = tuple(DAMAGES)
     epochs: int = 1
-    lr: float = 1e-4
+    lr: float = 3e-4
     batch_size: int = 8
-    max_length: int = 1024
+    max_length: int = 1024           # training and scoring window (longer answers: sliding windows)
     eval_fraction: float = 0.25      # share of answers held out
     seed: int = 0
     freeze_embeddings: bool = True   # keep the input embedding table fixed
