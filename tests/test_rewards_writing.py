@@ -79,7 +79,8 @@ def test_build_pairs_uses_the_answer_of_a_tagged_completion():
     rows = [("f:1", {"prompt": "Describe the harbour.", "id": "h1",
                      "response": f"<think>plan</think><answer>{TEXT}</answer>"})]
     pairs = build_pairs(rows, seed=0)
-    assert {p["damage"] for p in pairs} == set(damage.DAMAGES)
+    # every kind but the translation one (this text has no bundled translation)
+    assert {p["damage"] for p in pairs} == set(damage.DAMAGES) - {"translation"}
     for p in pairs:
         assert p["chosen"] == TEXT and p["rejected"] != TEXT and p["source"] == "h1"
     with pytest.raises(UserError, match="f:2: needs a non-empty string 'response'"):
@@ -219,7 +220,7 @@ def test_cli_build_pairs_then_train(tmp_path, capsys, one_thread):
     out = tmp_path / "pairs.jsonl"
     assert main(["rm", "build-pairs", "--answers", str(answers), "--output", str(out), "--seed", "1"]) == 0
     rows = [json.loads(l) for l in out.read_text().splitlines()]
-    assert len(rows) == 4 * len(damage.DAMAGES) and all(r["chosen"] == TEXT for r in rows)
+    assert len(rows) == 4 * (len(damage.DAMAGES) - 1) and all(r["chosen"] == TEXT for r in rows)   # no translation
     capsys.readouterr()
     assert main(["rm", "train", "--data", str(out), "--model", "tiny-random", "--output", str(tmp_path / "rm"),
                  "--epochs", "1", "--eval-fraction", "0.25", "--max-length", "256"]) == 0

@@ -1,7 +1,8 @@
 """``lwz demo``: the whole recipe on the embedded model, offline, on a laptop CPU.
 
-1. trains a small writing reward model from the bundled honest answers and their damaged
-   copies (``rm build-pairs`` + ``rm train``, about a minute);
+1. trains the writing reward model (``rewards.rm_recipe.train_demo_rm``: the embedded model's
+   first two layers, on the bundled honest answers against hack-imitating damaged copies and
+   honest length ties; a few minutes on two cores);
 2. runs GRPO with ``configs/demo.yaml`` (embedded SmolLM2-135M-Instruct, length + writing +
    format rewards, balanced advantages);
 3. writes the run's report (curves, metrics table, sample answers).
@@ -61,7 +62,7 @@ def run_demo(args) -> int:
         if not (rm_dir / "config.json").exists():
             from longwriter_zero.rewards.rm_recipe import train_demo_rm
 
-            print(f"[1/3] writing reward model: training on damaged-copy pairs -> {rm_dir}", file=sys.stderr)
+            print(f"[1/3] writing reward model: training on self-contrast pairs -> {rm_dir}", file=sys.stderr)
             train_demo_rm(str(rm_dir))
         else:
             print(f"[1/3] writing reward model: reusing {rm_dir}", file=sys.stderr)

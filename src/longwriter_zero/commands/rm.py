@@ -17,8 +17,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     b = rm_sub.add_parser("build-pairs", help="pairs from answers: chosen = answer, rejected = damaged copy",
                           description="From rows with 'prompt' and 'response' (a raw completion or plain answer "
                                       "text), write TRL-format pairs: chosen = the answer, rejected = a damaged "
-                                      "copy (duplicated paragraphs, paraphrase padding, shuffled sentences, "
-                                      "truncation mid-thought, keyword stuffing).")
+                                      "copy (the damage kinds of rewards/damage.py: duplicated and reworded "
+                                      "copies, repeated or rotated lines, filler, restated chapters, particle "
+                                      "padding, word salad, keyword stuffing, the translation appended, "
+                                      "truncation, shuffled sentences ...).")
     b.add_argument("--answers", required=True, help="JSONL rows with prompt and response (optional id)")
     b.add_argument("--output", required=True, help="pairs JSONL")
     b.add_argument("--seed", type=int, default=0)
@@ -26,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="damaged versions per answer and damage kind (copies after the first use a random "
                         "run of the answer's paragraphs as the base)")
     b.add_argument("--damages", default="", help="comma-separated damage kinds (default: all)")
+    b.add_argument("--ties", type=int, default=0,
+                   help="honest length pairs per answer (the answer against a shorter run of it), written with "
+                        "\"tie\": true: training pulls their scores together (default 0)")
     b.set_defaults(func=run_build_pairs)
 
     t = rm_sub.add_parser("train", help="train a reward model on preference pairs",
@@ -46,6 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--device", default="cpu")
     t.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
     t.add_argument("--freeze-embeddings", action="store_true", help="keep the input embeddings fixed")
+    t.add_argument("--pooling", default="last", choices=["last", "mean_last"],
+                   help="score at the last token (default) or last token + mean of per-token scores")
+    t.add_argument("--train-layers", type=int, default=0, help="train only the top N decoder layers (0: all)")
     t.set_defaults(func=run_train)
 
     s = rm_sub.add_parser("serve", help="HTTP scoring server (GET /health, POST /score)")
@@ -69,11 +77,13 @@ def run_build_pairs(args) -> int:
     if args.copies < 1:
         raise UserError("--copies must be >= 1")
     damages = [d.strip() for d in args.damages.split(",") if d.strip()] or list(DAMAGES)
-    rows = build_pairs_from_file(args.answers, args.seed, damages, args.copies)
+    if args.ties < 0:
+        raise UserError("--ties must be >= 0")
+    rows = build_pairs_from_file(args.answers, args.seed, damages, args.copies, args.ties)
     if not rows:
         raise UserError(f"{args.answers}: no pairs could be built (no answers?)")
     write_jsonl_atomic(args.output, rows)
-    counts = {d: sum(r["damage"] == d for r in rows) for d in damages}
+    counts = {d: sum(r["damage"] == d for r in rows) for d in damages + (["length_tie"] if args.ties else [])}
     print(f"wrote {len(rows)} pairs -> {args.output} ({', '.join(f'{k} {v}' for k, v in counts.items())})",
           file=sys.stderr)
     return 0
@@ -94,7 +104,8 @@ def run_train(args) -> int:
     report = train_reward_model(pairs, args.model, args.output, epochs=args.epochs, lr=args.lr,
                                 batch_size=args.batch_size, eval_fraction=args.eval_fraction,
                                 max_length=args.max_length or None, seed=args.seed,
-                                device=resolve_device(args.device), freeze_embeddings=args.freeze_embeddings)
+                                device=resolve_device(args.device), freeze_embeddings=args.freeze_embeddings,
+                                pooling=args.pooling, train_layers=args.train_layers)
     summary = {"output": report.output_dir, "train_pairs": report.train_pairs, "eval_pairs": report.eval_pairs,
                "eval_answers": report.eval_groups, "train_accuracy": round(report.train_accuracy, 4),
                "eval_accuracy": None if report.eval_pairs == 0 else round(report.eval_accuracy, 4),

@@ -7,7 +7,9 @@ File format (TRL's preference format), one JSON object per line:
 - conversational: ``prompt`` a list of ``{"role", "content"}`` messages and ``chosen`` /
   ``rejected`` lists holding the assistant turn(s).
 
-Extra keys are kept (``build_pairs`` writes ``damage`` and ``source``). ``source`` groups pairs
+Extra keys are kept (``build_pairs`` writes ``damage`` and ``source``). ``"tie": true`` marks two
+honest texts neither of which is preferred (``build_pairs`` writes such length pairs with
+``ties``): training pulls their scores together instead of apart. ``source`` groups pairs
 that share one original answer, so a held-out split can hold out whole answers.
 
 ``build_pairs`` turns a model's own answers into pairs: chosen = the answer, rejected = a
@@ -24,8 +26,8 @@ from typing import Iterable, Sequence, Union
 from longwriter_zero.errors import UserError
 from longwriter_zero.jsonl import iter_jsonl
 from longwriter_zero.prompts import parse_completion
-from longwriter_zero.rewards.damage import DAMAGES
-from longwriter_zero.rewards.text_units import split_paragraphs
+from longwriter_zero.rewards.damage import DAMAGES, is_chinese
+from longwriter_zero.rewards.text_units import split_paragraphs, split_sentences
 
 Text = Union[str, list]   # a plain string or a list of {"role", "content"} messages
 
@@ -38,6 +40,7 @@ class PreferencePair:
     group: str       # pairs from one original answer share a group
     where: str       # "file:line" for messages
     damage: str = "" # kind of damage that made ``rejected``, when known (from build_pairs)
+    tie: bool = False  # two honest texts neither of which is preferred (trained towards equal scores)
 
 
 def _check_messages(value, key: str, where: str) -> None:
@@ -69,8 +72,11 @@ def check_pair_row(row: dict, where: str) -> PreferencePair:
         raise UserError(f"{where}: mixes plain strings and message lists")
     if row["chosen"] == row["rejected"]:
         raise UserError(f"{where}: 'chosen' and 'rejected' are identical")
+    if not isinstance(row.get("tie", False), bool):
+        raise UserError(f"{where}: 'tie' must be true or false")
     group = str(row.get("source", _text_key(prompt) + "\x00" + _text_key(row["chosen"])))
-    return PreferencePair(prompt, row["chosen"], row["rejected"], group, where, str(row.get("damage", "")))
+    return PreferencePair(prompt, row["chosen"], row["rejected"], group, where, str(row.get("damage", "")),
+                          bool(row.get("tie", False)))
 
 
 def _text_key(value: Text) -> str:
@@ -94,7 +100,7 @@ def answer_text(response: str) -> str:
 
 
 def build_pairs(rows: Iterable[tuple[str, dict]], seed: int = 0, damages: Sequence[str] = tuple(DAMAGES),
-                copies: int = 1) -> list[dict]:
+                copies: int = 1, ties: int = 0) -> list[dict]:
     """One pair per (answer, damage kind, copy): chosen = the answer, rejected = a damaged copy.
 
     Copy 0 uses the whole answer; further copies use a random run of consecutive paragraphs
@@ -104,6 +110,10 @@ def build_pairs(rows: Iterable[tuple[str, dict]], seed: int = 0, damages: Sequen
 
     ``rows`` yields (where, row) with ``prompt`` and ``response``. A damage that leaves an
     answer unchanged (e.g. too short to truncate) yields no pair.
+
+    ``ties`` length pairs per answer (``length_tie_pairs``): the answer against a shorter honest
+    run of it, marked ``tie`` and ``damage: "length_tie"``, so a model trained on them learns
+    neither "longer is better" nor "shorter is better".
     """
     unknown = [d for d in damages if d not in DAMAGES]
     if unknown:
@@ -126,6 +136,35 @@ def build_pairs(rows: Iterable[tuple[str, dict]], seed: int = 0, damages: Sequen
                 if damaged.strip() and damaged != base:
                     out.append({"prompt": row["prompt"].strip(), "chosen": base, "rejected": damaged,
                                 "damage": kind, "source": source})
+        for a, b in length_tie_pairs(answer, rng, ties):
+            out.append({"prompt": row["prompt"].strip(), "chosen": a, "rejected": b, "damage": "length_tie",
+                        "tie": True, "source": source})
+    return out
+
+
+def honest_shorter(text: str, rng: random.Random) -> str:
+    """A shorter honest version of ``text``: a run of consecutive paragraphs holding about half
+    of them, or for one-paragraph texts its first sentences (ending where a sentence ends)."""
+    paragraphs = split_paragraphs(text)
+    n = len(paragraphs)
+    if n >= 2:
+        size = rng.randint(1, max(1, n - 1))
+        start = rng.randint(0, n - size)
+        return "\n\n".join(paragraphs[start: start + size])
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
+        return text
+    return ("" if is_chinese(text) else " ").join(sentences[: rng.randint(1, len(sentences) - 1)])
+
+
+def length_tie_pairs(answer: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
+    """``n`` (text, text) pairs of one honest answer at two lengths, the longer one first or
+    second at random (so neither position is always the longer)."""
+    out = []
+    for _ in range(n):
+        short = honest_shorter(answer, rng)
+        if short.strip() and short != answer:
+            out.append((answer, short) if rng.random() < 0.5 else (short, answer))
     return out
 
 
@@ -140,8 +179,9 @@ def _paragraph_run(paragraphs: list[str], rng: random.Random) -> str:
     return "\n\n".join(paragraphs[start: start + size])
 
 
-def build_pairs_from_file(path, seed: int = 0, damages: Sequence[str] = tuple(DAMAGES), copies: int = 1) -> list[dict]:
-    return build_pairs(((f"{path}:{lineno}", row) for lineno, row in iter_jsonl(path)), seed, damages, copies)
+def build_pairs_from_file(path, seed: int = 0, damages: Sequence[str] = tuple(DAMAGES), copies: int = 1,
+                          ties: int = 0) -> list[dict]:
+    return build_pairs(((f"{path}:{lineno}", row) for lineno, row in iter_jsonl(path)), seed, damages, copies, ties)
 
 
 def split_by_group(pairs: Sequence[PreferencePair], eval_fraction: float, seed: int = 0

@@ -7,7 +7,15 @@ from the tokenizer. The paper trains a 72B model on unreleased human preferences
 same loss is trained on whatever pairs are given (e.g. ``lwz rm build-pairs``).
 
 Loss (Bradley-Terry, as in the paper): ``L = -mean log σ(r(x, y_w) - r(x, y_l))``
-(``bradley_terry_loss``).
+(``bradley_terry_loss``). Pairs marked ``tie`` (two honest texts, e.g. one answer at two
+lengths) add ``-mean ½[log σ(r_a - r_b) + log σ(r_b - r_a)]`` (``tie_loss``), smallest when
+the two scores are equal: the model is taught that neither text is better.
+
+Pooling (``pooling``, saved in ``reward_model.json``): ``last`` reads the classifier at the last
+token (the transformers rule for decoder models, and the rule for models saved without the
+key); ``mean_last`` adds the mean of the classifier's per-token outputs over the response
+tokens to the last-token output, so every position votes (repeats, salad and stuffing are seen
+where they occur) while the last token still sees how the text ends.
 
 Input text. Plain strings: ``prompt + "\\n\\n" + response`` (no EOS is appended, so the score is
 read at the response's own last token). Message lists: the tokenizer's chat template, with the
@@ -48,12 +56,20 @@ from longwriter_zero.errors import UserError
 from longwriter_zero.rewards.pairs import PreferencePair, Text, split_by_group
 
 META_FILE = "reward_model.json"
+POOLINGS = ("last", "mean_last")
 _SENTENCE_END_CHARS = re.compile(r"[.!?。！？…\n]")
 
 
 def bradley_terry_loss(chosen: torch.Tensor, rejected: torch.Tensor) -> torch.Tensor:
     """``-mean(log σ(chosen - rejected))`` over pairs; ``chosen``/``rejected``: [N] scores."""
     return -F.logsigmoid(chosen - rejected).mean()
+
+
+def tie_loss(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``-mean ½(log σ(a - b) + log σ(b - a))`` over tie pairs: log 2 at equal scores, growing
+    with the gap in either direction."""
+    d = a - b
+    return -0.5 * (F.logsigmoid(d) + F.logsigmoid(-d)).mean()
 
 
 def pair_accuracy(chosen: Sequence[float], rejected: Sequence[float]) -> float:
@@ -113,7 +129,14 @@ class ScoreResult:
 class RewardModel:
     """A sequence classifier with its tokenizer and the input rules of the module docstring."""
 
-    def __init__(self, model, tokenizer, max_length: int | None = None, device: str = "cpu"):
+    def __init__(self, model, tokenizer, max_length: int | None = None, device: str = "cpu",
+                 pooling: str = "last"):
+        if pooling not in POOLINGS:
+            raise UserError(f"pooling '{pooling}': expected one of {', '.join(POOLINGS)}")
+        if pooling != "last" and not hasattr(model, "score"):
+            raise UserError(f"pooling '{pooling}' needs a classifier with a 'score' head "
+                            f"({type(model).__name__} has none); use pooling 'last'")
+        self.pooling = pooling
         self.model = model.to(device)
         self.tokenizer = tokenizer
         self.device = device
@@ -144,7 +167,8 @@ class RewardModel:
         if tok.pad_token is None:
             tok.pad_token = tok.eos_token
         model.eval()
-        return cls(model, tok, max_length or meta.get("max_length"), device)
+        torch.set_flush_denormal(True)   # pretrained backbones reach subnormal floats (slow on x86)
+        return cls(model, tok, max_length or meta.get("max_length"), device, meta.get("pooling", "last"))
 
     # -- input rules
 
@@ -202,8 +226,10 @@ class RewardModel:
 
     # -- scoring
 
-    def window_scores(self, windows: Sequence[list[int]], batch_size: int = 8) -> torch.Tensor:
-        """Scores [W] of token-id windows, batched by similar length, right-padded."""
+    def window_scores(self, windows: Sequence[list[int]], batch_size: int = 8,
+                      tails: Sequence[int] | None = None) -> torch.Tensor:
+        """Scores [W] of token-id windows, batched by similar length, right-padded. ``tails``:
+        response tokens at the end of each window (for ``mean_last`` pooling; default all)."""
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
         out = torch.empty(len(windows), device=self.device)
         pad = self.tokenizer.pad_token_id
@@ -215,14 +241,26 @@ class RewardModel:
             for row, i in enumerate(idx):
                 ids[row, : len(windows[i])] = torch.tensor(windows[i], dtype=torch.long)
                 mask[row, : len(windows[i])] = 1
-            logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
-            out[torch.tensor(idx, device=self.device)] = logits[:, 0].float()
+            if self.pooling == "last":
+                logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                out[torch.tensor(idx, device=self.device)] = logits[:, 0].float()
+                continue
+            lengths = torch.tensor([len(windows[i]) for i in idx])
+            tail = torch.tensor([min(tails[i], len(windows[i])) if tails else len(windows[i]) for i in idx])
+            hidden = self.model.base_model(input_ids=ids.to(self.device),
+                                           attention_mask=mask.to(self.device)).last_hidden_state
+            per_token = self.model.score(hidden)[..., 0].float()                      # [B, T]
+            pos = torch.arange(width)[None, :]
+            in_tail = ((pos >= (lengths - tail)[:, None]) & (pos < lengths[:, None])).to(self.device)
+            mean = (per_token * in_tail).sum(1) / in_tail.sum(1).clamp(min=1)
+            last = per_token[torch.arange(len(idx), device=self.device), (lengths - 1).to(self.device)]
+            out[torch.tensor(idx, device=self.device)] = last + mean
         return out
 
     def score_encoded(self, encoded: Sequence[EncodedText], batch_size: int = 8) -> torch.Tensor:
         """Token-weighted mean window score of each text, [N] (differentiable)."""
         flat = [w for e in encoded for w in e.windows]
-        window = self.window_scores(flat, batch_size)
+        window = self.window_scores(flat, batch_size, [w for e in encoded for w in e.weights])
         weights = torch.tensor([w for e in encoded for w in e.weights], dtype=torch.float32, device=self.device)
         owner = torch.tensor([i for i, e in enumerate(encoded) for _ in e.windows], device=self.device)
         total = torch.zeros(len(encoded), device=self.device).index_add(0, owner, weights * window)
@@ -247,7 +285,8 @@ class RewardModel:
         if tmp.exists():
             shutil.rmtree(tmp)
         save_model(self.model, self.tokenizer, tmp)
-        (tmp / META_FILE).write_text(json.dumps({"max_length": self.max_length, **meta}, indent=2))
+        (tmp / META_FILE).write_text(json.dumps({"max_length": self.max_length, "pooling": self.pooling, **meta},
+                                                indent=2))
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
@@ -283,28 +322,44 @@ def train_reward_model(pairs: Sequence[PreferencePair], backbone: str, output_di
                        lr: float = 5e-5, batch_size: int = 8, eval_fraction: float = 0.1,
                        max_length: int | None = None, seed: int = 0, device: str = "cpu",
                        weight_decay: float = 0.0, warmup_fraction: float = 0.1, progress: bool = True,
-                       freeze_embeddings: bool = False) -> TrainReport:
+                       freeze_embeddings: bool = False, pooling: str = "last", tie_weight: float = 1.0,
+                       train_accuracy: bool = True, train_layers: int = 0) -> TrainReport:
     """Train a Bradley-Terry reward model on ``pairs`` and save it to ``output_dir``.
 
     Held-out pairs are whole answers (``split_by_group``), so the reported accuracy is on
     answers the model never saw; pairs that carry a ``damage`` label get a per-kind breakdown. AdamW, linear warm-up then constant rate, gradient norm clipped at 1.
     ``freeze_embeddings`` keeps the input embeddings fixed: on a few hundred pairs the embedding
     table (most of a small model's weights) otherwise memorises the training answers.
+    Pairs marked ``tie`` add ``tie_weight`` × ``tie_loss`` to each step's loss (they are left
+    out of the accuracies). ``pooling``: see the module docstring. ``train_accuracy=False``
+    skips scoring the training pairs again after training (reported as nan). ``train_layers``
+    > 0 trains only the top that many decoder layers (with the final norm and the score head);
+    the layers below stay as loaded, and no gradient is computed through them.
     """
     from tqdm import tqdm
 
     if epochs < 1 or batch_size < 1 or lr <= 0 or not 0 <= eval_fraction < 1:
         raise UserError("rm train: need epochs >= 1, batch size >= 1, lr > 0 and 0 <= eval fraction < 1")
+    if train_layers < 0:
+        raise UserError("rm train: train layers must be >= 0 (0: all)")
     t0 = time.time()
     train, held = split_by_group(pairs, eval_fraction, seed)
     model, tok = build_classifier(backbone, seed)
-    rm = RewardModel(model, tok, max_length, device)
+    torch.set_flush_denormal(True)   # pretrained backbones reach subnormal floats (slow on x86)
+    rm = RewardModel(model, tok, max_length, device, pooling)
     enc_chosen = [rm.encode(p.prompt, p.chosen) for p in train]
     enc_rejected = [rm.encode(p.prompt, p.rejected) for p in train]
     windowed = sum(len(e.windows) > 1 for e in enc_chosen + enc_rejected)
 
-    if freeze_embeddings:
+    if freeze_embeddings or train_layers > 0:
         rm.model.get_input_embeddings().weight.requires_grad_(False)
+    if train_layers > 0:
+        layers = getattr(rm.model.base_model, "layers", None)
+        if layers is None or train_layers > len(layers):
+            raise UserError(f"train_layers {train_layers}: the backbone has "
+                            f"{len(layers) if layers is not None else 'no list of'} decoder layers")
+        for layer in list(layers)[: len(layers) - train_layers]:
+            layer.requires_grad_(False)
     params = [p for p in rm.model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     steps = epochs * math.ceil(len(train) / batch_size)
@@ -320,7 +375,13 @@ def train_reward_model(pairs: Sequence[PreferencePair], backbone: str, output_di
         for k in range(0, len(order), batch_size):
             idx = order[k: k + batch_size]
             scores = rm.score_encoded([enc_chosen[i] for i in idx] + [enc_rejected[i] for i in idx], batch_size * 2)
-            loss = bradley_terry_loss(scores[: len(idx)], scores[len(idx):])
+            tie = torch.tensor([train[i].tie for i in idx], device=scores.device)
+            chosen, rejected = scores[: len(idx)], scores[len(idx):]
+            loss = scores.new_zeros(())
+            if (~tie).any():
+                loss = loss + bradley_terry_loss(chosen[~tie], rejected[~tie])
+            if tie.any():
+                loss = loss + tie_weight * tie_loss(chosen[tie], rejected[tie])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -331,17 +392,21 @@ def train_reward_model(pairs: Sequence[PreferencePair], backbone: str, output_di
             bar.update(1)
     bar.close()
     rm.model.eval()
-    train_acc, _ = _accuracy(rm, train, batch_size)
+    held_all = held
+    train = [p for p in train if not p.tie]
+    held = [p for p in held if not p.tie]
+    train_acc, _ = _accuracy(rm, train, batch_size) if train_accuracy else (float("nan"), [])
     eval_acc, wins = _accuracy(rm, held, batch_size)
     by_damage: dict[str, list[bool]] = {}
     for p, w in zip(held, wins):
         if p.damage:
             by_damage.setdefault(p.damage, []).append(w)
-    report = TrainReport(str(output_dir), len(train), len(held), len({p.group for p in held}), train_acc, eval_acc,
+    report = TrainReport(str(output_dir), len(train), len(held), len({p.group for p in held_all}), train_acc, eval_acc,
                          loss_value, 0.0, windowed,
                          {d: sum(v) / len(v) for d, v in sorted(by_damage.items())})
     report.seconds = time.time() - t0
     rm.save(output_dir, {"backbone": backbone, "train_pairs": len(train), "eval_pairs": len(held),
-                         "train_accuracy": train_acc, "eval_accuracy": None if math.isnan(eval_acc) else eval_acc,
-                         "epochs": epochs, "lr": lr, "seed": seed})
+                         "train_accuracy": None if math.isnan(train_acc) else train_acc, "eval_accuracy": None if math.isnan(eval_acc) else eval_acc,
+                         "epochs": epochs, "lr": lr, "seed": seed, "freeze_embeddings": freeze_embeddings,
+                         "train_layers": train_layers})
     return report
