@@ -185,7 +185,7 @@ def test_named_bad_inputs(tmp_path, bad_files, capsys):
             train + [f"data.prompts={bad_files[case]}"], capsys), case
     assert f"{bad_files['4000_digits']}:1: 'range' must be in [0, 10,000,000]" in one_error(
         train + [f"data.prompts={bad_files['4000_digits']}"], capsys)
-    assert "'length' must be in (0, 10,000,000]" in one_error(
+    assert "'length' must be a positive number up to 10,000,000" in one_error(
         ["eval", "length", "--input", str(bad_files["4000_digits"])], capsys)
 
 

@@ -80,8 +80,8 @@ def length_value(value: Any, where: str, key: str, positive: bool = False) -> in
     if not ok:
         raise UserError(f"{where}: '{key}' must be a number, got {str(value)[:40]!r}")
     if value < 0 or (positive and value <= 0) or value > MAX_LENGTH:
-        raise UserError(f"{where}: '{key}' must be in {'(0' if positive else '[0'}, {MAX_LENGTH:,}], "
-                        f"got {str(value)[:40]}")
+        bounds = f"a positive number up to {MAX_LENGTH:,}" if positive else f"in [0, {MAX_LENGTH:,}]"
+        raise UserError(f"{where}: '{key}' must be {bounds}, got {str(value)[:40]}")
     return int(value)
 
 
