@@ -205,3 +205,34 @@ def test_prompt_longer_than_the_context_is_refused_before_training(tmp_path, cap
     last = one_error(["train", str(TINY), f"data.prompts={p}", f"output_dir={tmp_path / 'run'}", "steps=1"], capsys)
     assert f"{p}:2: prompt is " in last and "context of 2048 tokens leaves 2016 after rollout.max_new_tokens=32" in last
     assert not (tmp_path / "run" / "metrics.jsonl").exists()
+
+
+def test_every_config_command_over_bad_yaml_never_tracebacks(tmp_path, capsys):
+    yamls: dict[str, bytes] = {
+        "empty": b"", "non_utf8": b"steps: 1\nseed: \xff\xfe\n", "list_top": b"- 1\n- 2\n",
+        "scalar_top": b"42\n", "binary": bytes(range(256)) * 4, "deep": b"a: " + b"[" * 20000 + b"\n",
+        "deep_map": b"".join(b"  " * i + b"k:\n" for i in range(3000)),
+        "big_int": b"steps: " + BIG.encode() + b"\n", "inf_lr": b"optim:\n  lr: .inf\n",
+        "nan_lr": b"optim:\n  lr: .nan\n", "bad_yaml": b"a: [1, 2\n", "unknown": b"nope: 1\n",
+        "wrong_section": b"optim: 3\n", "rewards_dict": b"rewards: {a: 1}\n",
+    }
+    paths = {}
+    for name, data in yamls.items():
+        paths[name] = tmp_path / f"{name}.yaml"
+        paths[name].write_bytes(data)
+    paths["folder"] = tmp_path
+    failures = []
+    for name, path in paths.items():
+        for argv in (["train", str(path), f"output_dir={tmp_path / 'r1'}", "steps=0", "--validate"],
+                     ["pretrain", str(path), f"output_dir={tmp_path / 'r2'}", "steps=0"],
+                     ["sft", str(path), f"output_dir={tmp_path / 'r3'}"],
+                     ["demo", "--config", str(path), "--output-dir", str(tmp_path / "r4")]):
+            try:
+                code, err = run(argv, capsys)
+            except Exception as e:
+                failures.append(f"{argv[0]} {name}: {type(e).__name__}: {str(e)[:100]}")
+                continue
+            last = err.rstrip("\n").split("\n")[-1]
+            if code not in (0, 2) or (code == 2 and not last.startswith(f"lwz {argv[0]}: error: ")):
+                failures.append(f"{argv[0]} {name}: exit {code}: {last[:100]}")
+    assert not failures, "\n".join(failures)

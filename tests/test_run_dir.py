@@ -28,7 +28,7 @@ from longwriter_zero.trainer import run_dir as rundir
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "src" / "longwriter_zero" / "assets" / "writing_samples_tiny.jsonl"
-TIMING = {"tokens_per_s", "step_time", "tokens_per_s", "epoch"}
+TIMING = {"tokens_per_s", "step_time", "epoch"}
 GRPO_TINY = ["steps=3", "save_every=1", "keep_checkpoints=3", "rollout.group_size=4", "rollout.max_new_tokens=12",
              "rollout.prompts_per_step=1", "threads=1"]
 

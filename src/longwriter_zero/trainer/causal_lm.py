@@ -41,7 +41,7 @@ from longwriter_zero.data.packing import IGNORE_INDEX
 from longwriter_zero.errors import UserError
 from longwriter_zero.jsonl import append_jsonl
 from longwriter_zero.trainer import run_dir as rundir
-from longwriter_zero.trainer.run_dir import CHECKPOINT_PREFIX, CURVES, METRICS, list_checkpoints, save_final
+from longwriter_zero.trainer.run_dir import CHECKPOINT_PREFIX, CURVES, METRICS, save_final
 
 
 @dataclass
