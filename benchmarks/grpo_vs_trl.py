@@ -15,16 +15,16 @@ optimizer (our trainer's ``time/*`` metrics; for TRL, wall time of its own metho
 ``_generate``, ``_calculate_rewards``, ``_generate_and_score_completions``, ``training_step``
 minus ``_prepare_inputs``, and clip + ``optimizer.step``).
 
-Engines:
-- ``ours``: ``lwz train`` with ``model.compute_dtype=fast`` (as ``configs/demo.yaml``): bf16
-  sampling copy and bf16 autocast update with fp32 master weights where the CPU computes bf16
-  natively (AVX512-BF16 / AMX), float32 elsewhere;
-- ``ours-fp32`` / ``ours-bf16``: the same with float32 / bfloat16 forced;
-- ``trl``: TRL's defaults for a CPU (fp32; TRL refuses its bf16 default without a GPU);
-- ``trl-bf16``: TRL with ``bf16=True`` (Trainer's CPU autocast), where TRL allows it.
+Engines and dtypes, always like for like: every dtype is run on both engines and the ratio is
+taken within a dtype.
+- ``float32`` (always): ``ours`` with ``model.compute_dtype=float32``, ``trl`` with TRL's fp32;
+- ``bfloat16`` (by default only where the CPU computes bf16 natively, AVX512-BF16 / AMX; oneDNN
+  emulates it elsewhere): ``ours`` with a bf16 sampling copy and a bf16 autocast update over fp32
+  master weights (``model.compute_dtype=bfloat16``), ``trl`` with ``bf16=True`` and
+  ``use_cpu=True`` (Trainer's CPU autocast over fp32 weights).
 
     python benchmarks/grpo_vs_trl.py [--tokens 128 512] [--steps 3] [--warmup 1] [--rounds 1]
-                                     [--engines ours trl]
+                                     [--engines ours trl] [--dtypes float32 bfloat16]
 """
 
 from __future__ import annotations
@@ -136,18 +136,37 @@ def run_trl(tokens: int, steps: int, warmup: int, bf16: bool) -> dict:
             "phases": breakdown[warmup:]}
 
 
-def child(engine: str, tokens: int, steps: int, warmup: int) -> None:
-    if engine.startswith("ours"):
-        res = run_ours(tokens, steps, warmup, {"ours": "fast", "ours-fp32": "float32", "ours-bf16": "bfloat16"}[engine])
+def default_dtypes() -> list[str]:
+    """float32, plus bfloat16 where this CPU computes it natively (both engines get each dtype)."""
+    from longwriter_zero.models import native_bf16
+
+    return ["float32"] + (["bfloat16"] if native_bf16("cpu") else [])
+
+
+def engine_settings(engine: str, dtype: str) -> dict:
+    """The one place that maps (engine, dtype) to each engine's own switch: the same compute dtype
+    on both engines, float32 master weights on both."""
+    if dtype not in ("float32", "bfloat16"):
+        raise ValueError(f"dtype {dtype!r}: float32 or bfloat16")
+    if engine == "ours":
+        return {"compute_dtype": dtype}
+    if engine == "trl":
+        return {"bf16": dtype == "bfloat16"}
+    raise ValueError(f"engine {engine!r}: ours or trl")
+
+
+def child(engine: str, dtype: str, tokens: int, steps: int, warmup: int) -> None:
+    if engine == "ours":
+        res = run_ours(tokens, steps, warmup, **engine_settings(engine, dtype))
     else:
-        res = run_trl(tokens, steps, warmup, bf16=engine == "trl-bf16")
+        res = run_trl(tokens, steps, warmup, **engine_settings(engine, dtype))
     res["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps(res))
 
 
-def measure(engine: str, tokens: int, steps: int, warmup: int) -> dict:
-    cmd = [sys.executable, __file__, "--child", engine, "--tokens", str(tokens), "--steps", str(steps),
-           "--warmup", str(warmup)]
+def measure(engine: str, dtype: str, tokens: int, steps: int, warmup: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", engine, "--child-dtype", dtype, "--tokens", str(tokens),
+           "--steps", str(steps), "--warmup", str(warmup)]
     env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     lines = [ln for ln in r.stdout.splitlines() if ln.startswith("RESULT ")]
@@ -175,44 +194,51 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--engines", nargs="+", default=["ours", "trl"],
-                    choices=["ours", "ours-fp32", "ours-bf16", "trl", "trl-bf16"])
+    ap.add_argument("--engines", nargs="+", default=["ours", "trl"], choices=["ours", "trl"])
+    ap.add_argument("--dtypes", nargs="+", default=None, choices=["float32", "bfloat16"],
+                    help="compute dtypes, each run on every engine (default: float32, plus bfloat16 where "
+                         "the CPU has it natively)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--child-dtype", default="float32", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.tokens[0], args.steps, args.warmup)
+        child(args.child, args.child_dtype, args.tokens[0], args.steps, args.warmup)
         return
+    dtypes = args.dtypes or default_dtypes()
+    runs = [(e, d) for d in dtypes for e in args.engines]
     report = {}
     for tokens in args.tokens:
-        raw: dict[str, list] = {e: [] for e in args.engines}
+        raw: dict[str, list] = {f"{e}-{d}": [] for e, d in runs}
         for rnd in range(args.rounds):
-            for engine in args.engines:
+            for engine, dtype in runs:
+                key = f"{engine}-{dtype}"
                 t0 = time.time()
-                raw[engine].append(measure(engine, tokens, args.steps, args.warmup))
-                print(f"# {tokens} tokens, round {rnd + 1}, {engine}: {time.time() - t0:.0f} s "
-                      f"{json.dumps(raw[engine][-1])[:300]}", file=sys.stderr, flush=True)
-        report[tokens] = {e: summarise(raw[e]) for e in args.engines}
+                raw[key].append(measure(engine, dtype, tokens, args.steps, args.warmup))
+                print(f"# {tokens} tokens, round {rnd + 1}, {key}: {time.time() - t0:.0f} s "
+                      f"{json.dumps(raw[key][-1])[:300]}", file=sys.stderr, flush=True)
+        report[tokens] = {k: summarise(v) for k, v in raw.items()}
     print(f"\nG=8, 1 prompt/step, T=0.8, beta=0, eps=0.2, length reward; {args.steps} steps after {args.warmup} "
           f"warm-up, {args.rounds} round(s)")
-    print(f"{'tokens':>6} | {'engine':<9} | {'median s/step':>13} | {'gen tok/s':>9} | {'peak RSS MiB':>12} | "
+    print(f"{'tokens':>6} | {'engine':<14} | {'median s/step':>13} | {'gen tok/s':>9} | {'peak RSS MiB':>12} | "
           f"{'ours/this':>9}")
     for tokens, res in report.items():
-        ours = res.get("ours", {}).get("median_step_s")
         for engine, s in res.items():
             if "error" in s:
-                print(f"{tokens:>6} | {engine:<9} | error: {s['error']}")
+                print(f"{tokens:>6} | {engine:<14} | error: {s['error']}")
                 continue
-            ratio = f"{ours / s['median_step_s']:.2f}" if ours and engine != "ours" else "-"
-            print(f"{tokens:>6} | {engine:<9} | {s['median_step_s']:>13.1f} | {s['tokens_per_s']:>9.1f} | "
+            name, dtype = engine.split("-", 1)
+            ours = res.get(f"ours-{dtype}", {}).get("median_step_s")   # same dtype only
+            ratio = f"{ours / s['median_step_s']:.2f}" if ours and name != "ours" else "-"
+            print(f"{tokens:>6} | {engine:<14} | {s['median_step_s']:>13.1f} | {s['tokens_per_s']:>9.1f} | "
                   f"{s['peak_rss_mib']:>12.0f} | {ratio:>9}")
     print(f"\nwhere a step's time goes (median seconds per phase; other = step - phases)")
-    print(f"{'tokens':>6} | {'engine':<9} | " + " | ".join(f"{p:>16}" for p in PHASES) + f" | {'other':>6}")
+    print(f"{'tokens':>6} | {'engine':<14} | " + " | ".join(f"{p:>16}" for p in PHASES) + f" | {'other':>6}")
     for tokens, res in report.items():
         for engine, s in res.items():
             if "error" in s:
                 continue
             ph = s["median_phase_s"]
-            print(f"{tokens:>6} | {engine:<9} | " + " | ".join(f"{ph[p]:>16.2f}" for p in PHASES)
+            print(f"{tokens:>6} | {engine:<14} | " + " | ".join(f"{ph[p]:>16.2f}" for p in PHASES)
                   + f" | {s['median_step_s'] - sum(ph.values()):>6.2f}")
     print(json.dumps(report))
 

@@ -19,7 +19,8 @@ from longwriter_zero import cli
 from longwriter_zero.config import build
 from longwriter_zero.data.corpus import load_documents
 from longwriter_zero.errors import UserError
-from longwriter_zero.trainer.causal_lm import list_checkpoints, prepare_run_dir, split_heldout
+from longwriter_zero.trainer.causal_lm import split_heldout
+from longwriter_zero.trainer.run_dir import list_checkpoints
 from longwriter_zero.trainer.pretrain import PretrainConfig, pick_mixin, pretrain
 
 REPO = Path(__file__).resolve().parents[1]
@@ -138,21 +139,6 @@ def test_malformed_input_is_one_line_error_exit_2(tmp_path, capsys, case, expect
     assert not (tmp_path / "run" / "metrics.jsonl").exists()  # nothing started
 
 
-def test_fresh_run_refuses_an_existing_run_and_ignores_incomplete_checkpoints(tmp_path):
-    run = tmp_path / "run"
-    (run / "checkpoint-4").mkdir(parents=True)
-    (run / "checkpoint-4" / "trainer_state.json").write_text("{}")
-    (run / "checkpoint-8").mkdir()              # killed while writing: no trainer_state.json
-    (run / ".staging" / "checkpoint-12").mkdir(parents=True)
-    assert [p.name for p in list_checkpoints(run)] == ["checkpoint-4"]
-    with pytest.raises(UserError, match="resume=true"):
-        prepare_run_dir(run, resume=False)
-    (run / "metrics.jsonl").write_text('{"step": 0, "when": "before", "heldout_loss": 9.0}\n'
-                                       '{"step": 4, "loss": 8.0}\n{"step": 5, "loss": 7.5}\n')
-    assert prepare_run_dir(run, resume=True).name == "checkpoint-4"
-    assert [json.loads(x)["step"] for x in (run / "metrics.jsonl").read_text().splitlines()] == [0, 4]
-
-
 # ----------------------------------------------------------------------------- end to end
 
 
@@ -165,7 +151,7 @@ def test_pretrain_learns_resumes_exactly_and_reloads(tmp_path, small_corpus, res
     assert full["heldout_loss_after"] < full["heldout_loss_before"] - 1.0, full
     metrics_full = train_losses(tmp_path / "full")
     assert sorted(metrics_full) == list(range(1, 17))
-    assert (tmp_path / "full" / "loss_curve.png").stat().st_size > 1000
+    assert (tmp_path / "full" / "curves.png").stat().st_size > 1000
     assert [p.name for p in list_checkpoints(tmp_path / "full")] == ["checkpoint-12", "checkpoint-16"]
 
     # the same run, killed (SIGKILL) once its first checkpoint is on disk, then resumed
@@ -179,7 +165,7 @@ def test_pretrain_learns_resumes_exactly_and_reloads(tmp_path, small_corpus, res
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert not (out / "final").exists(), "the run finished before it could be killed"
+    assert not (out / "model").exists(), "the run finished before it could be killed"
     killed_at = list_checkpoints(out)[-1].name
     resumed = pretrain(build(PretrainConfig, tiny_raw(small_corpus, out, resume=True)))
     metrics_resumed = train_losses(out)
@@ -190,7 +176,7 @@ def test_pretrain_learns_resumes_exactly_and_reloads(tmp_path, small_corpus, res
     assert resumed["heldout_loss_before"] == full["heldout_loss_before"]
 
     # the final checkpoint loads with the common loader and generates
-    model, tok = load_model(str(tmp_path / "full" / "final"))
+    model, tok = load_model(str(tmp_path / "full" / "model"))
     ids = tok("# A town report\n\n## Overview\n\n", return_tensors="pt").input_ids
     with torch.no_grad():
         gen = model.generate(ids, max_new_tokens=6, min_new_tokens=6, do_sample=False)

@@ -46,6 +46,16 @@ def test_conversational_items_are_accepted(server):
     assert len(out.scores) == 1
 
 
+@pytest.mark.parametrize("message", [{"role": "user"}, {"content": "Hi"}, {"role": "user", "content": 3}])
+def test_malformed_message_is_a_json_4xx_not_a_500(server, message):
+    import httpx
+
+    r = httpx.post(server.url + "/score", json={"prompts": [[message]], "responses": ["Hello."]}, timeout=30)
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]          # JSON, naming the field
+    assert any(d["loc"][-1] in ("role", "content") for d in detail), detail
+
+
 def test_bad_request_is_not_retried(server):
     client = RewardModelClient(server.url, timeout=30, retries=3, backoff=5.0)
     start = time.time()

@@ -146,8 +146,8 @@ def test_sft_lowers_response_loss_and_reloads(tmp_path, restore_threads):
     summary = sft(build(SFTConfig, tiny_raw(tmp_path / "run")))
     assert summary["heldout_loss_after"] < summary["heldout_loss_before"] - 1.0, summary
     assert summary["data"]["heldout_rows"] == 6 and summary["data"]["train_rows"] == 18
-    assert (tmp_path / "run" / "loss_curve.png").exists()
-    model, tok = load_model(str(tmp_path / "run" / "final"))
+    assert (tmp_path / "run" / "curves.png").exists()
+    model, tok = load_model(str(tmp_path / "run" / "model"))
     ids = tok(build_prompt("Write a town report.", tok), return_tensors="pt", add_special_tokens=False).input_ids
     with torch.no_grad():
         gen = model.generate(ids, max_new_tokens=5, min_new_tokens=5, do_sample=False)

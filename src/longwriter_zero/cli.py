@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"lwz {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        if e.filename is None:          # not about a path the user gave: a real failure, keep its traceback
+            raise
+        print(f"lwz {args.command}: error: {e.filename}: {e.strerror or e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"lwz {args.command}: interrupted; finished work is kept", file=sys.stderr)
         return 130

@@ -7,6 +7,7 @@ Every field carries its help text in `metadata["help"]`. Unknown keys and wrong 
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -154,6 +155,14 @@ def _type_name(t: Any) -> str:
     return getattr(t, "__name__", str(t))
 
 
+MAX_INT = 10**12     # steps, sizes and seeds above this are typos, and would overflow torch/numpy
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _coerce(value: Any, t: Any, key: str) -> Any:
     """Check/convert `value` to type `t`; raise UserError naming `key`."""
     origin = typing.get_origin(t)
@@ -181,7 +190,9 @@ def _coerce(value: Any, t: Any, key: str) -> Any:
         raise UserError(f"config key '{key}': expected true/false, got {value!r}")
     if t is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise UserError(f"config key '{key}': expected an integer, got {value!r}")
+            raise UserError(f"config key '{key}': expected an integer, got {_short(value)}")
+        if abs(value) > MAX_INT:
+            raise UserError(f"config key '{key}': {_short(value)} is out of range (at most {MAX_INT:.0e} in size)")
         return value
     if t is float:
         if isinstance(value, str):  # YAML 1.1 reads "1e-5" as a string
@@ -190,8 +201,14 @@ def _coerce(value: Any, t: Any, key: str) -> Any:
             except ValueError:
                 pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise UserError(f"config key '{key}': expected a number, got {value!r}")
-        return float(value)
+            raise UserError(f"config key '{key}': expected a number, got {_short(value)}")
+        try:
+            value = float(value)
+        except OverflowError:
+            value = float("inf")
+        if not math.isfinite(value):
+            raise UserError(f"config key '{key}': expected a finite number, got {value}")
+        return value
     if t is str:
         if not isinstance(value, str):
             raise UserError(f"config key '{key}': expected a string, got {value!r}")
@@ -233,6 +250,8 @@ def _parse_override(text: str) -> tuple[list[str], Any]:
         value = yaml.safe_load(raw) if raw != "" else ""
     except yaml.YAMLError:
         value = raw
+    except (ValueError, RecursionError):   # e.g. an integer longer than Python reads
+        raise UserError(f"override '{key}': value cannot be read ({raw[:40]}...)") from None
     return key.strip().split("."), value
 
 
@@ -240,20 +259,33 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
     """Set dotted keys in a nested dict: `optim.lr=1e-5`, `rewards.0.weight=2`."""
     for text in overrides:
         path, value = _parse_override(text)
+        key = ".".join(path)
         node: Any = raw
         for i, part in enumerate(path[:-1]):
             if isinstance(node, list):
-                node = node[int(part)]
+                node = node[_list_index(node, part, ".".join(path[:i + 1]), key)]
             else:
                 node = node.setdefault(part, {})
-                if not isinstance(node, (dict, list)):
-                    raise UserError(f"override '{text}': '{'.'.join(path[:i + 1])}' is not a section")
+            if not isinstance(node, (dict, list)):
+                raise UserError(f"override '{key}': '{'.'.join(path[:i + 1])}' is not a section")
         last = path[-1]
         if isinstance(node, list):
-            node[int(last)] = value
+            node[_list_index(node, last, key, key)] = value
         else:
             node[last] = value
     return raw
+
+
+def _list_index(node: list, part: str, where: str, key: str) -> int:
+    """``part`` as an index into ``node`` (a list in the config), or a UserError naming the key."""
+    if not part.isdigit():
+        raise UserError(f"override '{key}': '{where}' needs a list index (0..{len(node) - 1}), got '{part}'")
+    i = int(part)
+    if i >= len(node):
+        what = f"0..{len(node) - 1}" if node else "none: the list is empty"
+        raise UserError(f"override '{key}': index {i} is out of range (the list has {len(node)} item(s), "
+                        f"indices {what})")
+    return i
 
 
 ASSETS_PREFIX = "assets:"
@@ -321,12 +353,19 @@ def load_yaml(path: str | Path) -> dict:
     p = find_config(path)
     if p is None:
         raise UserError(f"{path}: config file not found")
+    if p.is_dir():
+        raise UserError(f"{p}: is a folder, not a config file")
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        raw = yaml.safe_load(p.read_bytes().decode("utf-8")) or {}
+    except UnicodeDecodeError as e:
+        line = p.read_bytes()[:e.start].count(b"\n") + 1
+        raise UserError(f"{p}:{line}: not UTF-8 text") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
         raise UserError(f"{p}{where}: invalid YAML") from None
+    except (ValueError, RecursionError) as e:   # an integer longer than Python reads, nesting too deep
+        raise UserError(f"{p}: cannot be read ({type(e).__name__}: {str(e)[:60]})") from None
     if not isinstance(raw, dict):
         raise UserError(f"{p}: top level must be a mapping")
     return raw

@@ -48,7 +48,7 @@ def run_demo(args) -> int:
     from longwriter_zero.config import find_config, load_config
     from longwriter_zero.errors import UserError
     from longwriter_zero.evaluation.report import write_report
-    from longwriter_zero.trainer import checkpoint as ckpt
+    from longwriter_zero.trainer import run_dir as rundir
     from longwriter_zero.trainer.grpo import train
 
     if find_config(args.config) is None:
@@ -67,7 +67,7 @@ def run_demo(args) -> int:
         else:
             print(f"[1/3] writing reward model: reusing {rm_dir}", file=sys.stderr)
         cfg.rewards[i].options = {**cfg.rewards[i].options, "model": str(rm_dir)}
-    resume = ckpt.latest_checkpoint(run_dir) is not None
+    resume = rundir.holds_run(run_dir)
     print(f"[2/3] GRPO on {cfg.model.name}: {cfg.steps} steps, G={cfg.rollout.group_size}, "
           f"rewards {', '.join(r.name for r in cfg.rewards)}" + (" (resuming)" if resume else ""), file=sys.stderr)
     train(cfg, resume=resume)

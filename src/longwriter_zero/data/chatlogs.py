@@ -64,6 +64,8 @@ def request_from_row(row: dict, where: str, default_id: str) -> LogRequest:
     else:
         for key in ("conversation", "messages", "conversations"):
             if key in row and row[key] is not None:
+                if not isinstance(row[key], (list, tuple)):
+                    raise UserError(f"{where}: '{key}' must be a list of messages, got {type(row[key]).__name__}")
                 prompt = first_user_message(list(row[key]), f"{where}: '{key}'")
                 break
         else:

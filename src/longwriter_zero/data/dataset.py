@@ -63,6 +63,38 @@ def load_prompt_set(path, require_range: bool = False) -> list[dict]:
     return rows
 
 
+def prompt_line(path, row: dict) -> int | None:
+    """The line of ``path`` that ``row`` (from ``load_prompt_set``: ids are unique, a missing id is
+    the line number) was read from; for error messages, so it re-reads the file."""
+    for lineno, obj in iter_jsonl(path):
+        if str(obj.get("id", lineno)) == row.get("id"):
+            return lineno
+    return None
+
+
+def check_prompt_lengths(rows: Sequence[dict], path, tokenizer, render, context: int | None,
+                         max_new_tokens: int) -> None:
+    """Refuse a prompt that cannot fit with ``max_new_tokens`` into the model's ``context``, naming
+    its file and line, before any training. ``render(request) -> text`` builds the prompt as the
+    rollout does. Cheap: a token covers at least one byte, so only a prompt with more UTF-8 bytes
+    than the room left is tokenised."""
+    if not context:
+        return
+    room = context - max_new_tokens
+    if room < 1:
+        raise UserError(f"rollout.max_new_tokens={max_new_tokens} leaves no room for a prompt in the model's "
+                        f"context of {context} tokens")
+    for row in rows:
+        text = render(row["prompt"])
+        if len(text.encode("utf-8")) <= room:
+            continue
+        n = len(tokenizer(text, add_special_tokens=False).input_ids)
+        if n > room:
+            line = prompt_line(path, row)
+            raise UserError(f"{path}:{line if line else '?'}: prompt is {n} tokens; the model's context of {context} "
+                            f"tokens leaves {room} after rollout.max_new_tokens={max_new_tokens}")
+
+
 def fits_cap(row: dict, max_new_tokens: int, tokens_per_unit: dict) -> bool:
     """Whether ``row``'s whole length range can be written within the generation cap: its upper
     bound (words, or Chinese characters) times the tokens per unit of its language is at most

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from longwriter_zero.errors import UserError
-from longwriter_zero.jsonl import iter_jsonl
+from longwriter_zero.jsonl import iter_jsonl, length_value
 from longwriter_zero.rewards.counting import count_length
 
 
@@ -71,9 +71,7 @@ def load_length_rows(path: str | Path) -> list[LengthRow]:
         where = f"{path}:{lineno}"
         if "length" not in obj:
             raise UserError(f"{where}: missing key 'length' (the required length)")
-        req = obj["length"]
-        if isinstance(req, bool) or not isinstance(req, (int, float)) or req <= 0:
-            raise UserError(f"{where}: 'length' must be a positive number, got {req!r}")
+        req = length_value(obj["length"], where, "length", positive=True)
         if "response" not in obj:
             raise UserError(f"{where}: missing key 'response'")
         response = obj["response"]

@@ -31,14 +31,16 @@ MAX_SAMPLE_CHARS = 1500
 
 def _read_jsonl_lenient(path: Path, limit: int | None = None) -> list[dict]:
     """Rows of a JSONL file that is possibly still being written (a torn last line is skipped)."""
+    from longwriter_zero.jsonl import parse_json_line
+
     rows = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            if not line.strip():
+    with path.open("rb") as f:
+        for raw in f:
+            if not raw.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
+            try:            # a line that is not UTF-8 or not plain JSON is skipped like a torn one
+                obj = parse_json_line(raw.decode("utf-8"))
+            except ValueError:
                 continue
             if isinstance(obj, dict):
                 rows.append(obj)
@@ -173,7 +175,7 @@ def build_report(folder: str | Path, output: str | Path, n_samples: int = 3) -> 
                     shown_png.add(curves.resolve())
         for name in EVAL_TABLES:
             if (d / name).exists():
-                text = (d / name).read_text(encoding="utf-8").strip()
+                text = (d / name).read_text(encoding="utf-8", errors="replace").strip()
                 section += [re.sub(r"^(#+)", r"\1#", text, flags=re.M) if text.startswith("#") else text, ""]
                 png = d / name.replace(".md", ".png")
                 if png.exists():
@@ -190,7 +192,7 @@ def build_report(folder: str | Path, output: str | Path, n_samples: int = 3) -> 
                 section += ["### Samples", ""]
                 section += [_sample_block(r, f"Sample {i + 1}") for i, r in enumerate(rows[-n_samples:])]
         elif samples_md.exists():
-            lines = samples_md.read_text(encoding="utf-8").splitlines()
+            lines = samples_md.read_text(encoding="utf-8", errors="replace").splitlines()
             section += ["### Samples", ""] + [re.sub(r"^(#+)", r"\1##", line) for line in lines[:120]] + [""]
         for f in sorted(d.glob("*.jsonl")):
             if f.name in ("metrics.jsonl", "samples.jsonl", "critic_scores.jsonl", "judgments.jsonl"):
@@ -201,7 +203,7 @@ def build_report(folder: str | Path, output: str | Path, n_samples: int = 3) -> 
                 section += [_sample_block(r, f"{f.stem} #{i + 1}") for i, r in enumerate(rows[:n_samples])]
         config = d / "config.yaml"
         if config.exists():
-            section += ["### Configuration", "", "```yaml", config.read_text(encoding="utf-8").strip(), "```", ""]
+            section += ["### Configuration", "", "```yaml", config.read_text(encoding="utf-8", errors="replace").strip(), "```", ""]
         if section:
             found_anything = True
             if d != root:

@@ -46,8 +46,10 @@ def check_range(value, where: str) -> tuple[int, int]:
     """Validate a ``range`` field: two non-negative numbers with lower <= upper."""
     if (not isinstance(value, (list, tuple)) or len(value) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
-        raise UserError(f"{where}: 'range' must be [lower, upper], got {value!r}")
-    lo, hi = int(value[0]), int(value[1])
+        raise UserError(f"{where}: 'range' must be [lower, upper], got {str(value)[:80]}")
+    from longwriter_zero.jsonl import length_value
+
+    lo, hi = (length_value(v, where, "range") for v in value)
     if lo < 0 or lo > hi:
         raise UserError(f"{where}: 'range' lower {lo} > upper {hi}" if lo > hi
                         else f"{where}: 'range' has a negative bound")

@@ -32,9 +32,13 @@ def create_app(rm: RewardModel, model_name: str = "", default_batch_size: int = 
     from fastapi import FastAPI, HTTPException
     from pydantic import BaseModel, Field
 
+    class ChatMessage(BaseModel):       # a message without role or content is a 422 with the field named
+        role: str
+        content: str
+
     class ScoreRequest(BaseModel):
-        prompts: list[Union[str, list[dict[str, str]]]]
-        responses: list[Union[str, list[dict[str, str]]]]
+        prompts: list[Union[str, list[ChatMessage]]]
+        responses: list[Union[str, list[ChatMessage]]]
         batch_size: int = Field(default=default_batch_size, ge=1, le=1024)
 
     app = FastAPI(title="longwriter-zero writing reward model")
@@ -48,8 +52,12 @@ def create_app(rm: RewardModel, model_name: str = "", default_batch_size: int = 
     def score(req: ScoreRequest) -> dict:
         if len(req.prompts) != len(req.responses):
             raise HTTPException(400, f"{len(req.prompts)} prompts but {len(req.responses)} responses")
+        plain = lambda items: [x if isinstance(x, str) else [m.model_dump() for m in x] for x in items]
         with lock:
-            result = rm.score(req.prompts, req.responses, req.batch_size)
+            try:
+                result = rm.score(plain(req.prompts), plain(req.responses), req.batch_size)
+            except UserError as e:
+                raise HTTPException(400, str(e)) from None
         return {"scores": result.scores, "windows": result.windows}
 
     return app

@@ -21,12 +21,15 @@ from longwriter_zero.rewards.base import Reward
 from longwriter_zero.rewards.length import check_range
 
 
-def check_row(row: dict, where: str) -> None:
+def check_row(row: dict, where: str, rewards: Sequence[Reward] = ()) -> None:
+    """Refuse a row the rewards cannot score, naming ``where`` (file:line), before any scoring."""
     for key in ("prompt", "response"):
         if not isinstance(row.get(key), str):
             raise UserError(f"{where}: needs a string '{key}'")
     if "range" in row:
         check_range(row["range"], where)
+    elif any(r.name == "length" and getattr(r, "default_range", None) is None for r in rewards):
+        raise UserError(f"{where}: no 'range' for the length reward")
 
 
 def score_batch(rows: Sequence[dict], rewards: Sequence[Reward]) -> list[dict]:
@@ -51,17 +54,19 @@ def score_rows(rows: Iterable[tuple[str, dict]], rewards: Sequence[Reward], batc
 
     batch: list[dict] = []
     bar = tqdm(desc="reward", unit="row", disable=not progress)
-    for where, row in rows:
-        check_row(row, where)
-        batch.append(row)
-        if len(batch) == batch_size:
+    try:                        # the bar is closed (its line ended) before an error is printed
+        for where, row in rows:
+            check_row(row, where, rewards)
+            batch.append(row)
+            if len(batch) == batch_size:
+                yield from _with_scores(batch, rewards)
+                bar.update(len(batch))
+                batch = []
+        if batch:
             yield from _with_scores(batch, rewards)
             bar.update(len(batch))
-            batch = []
-    if batch:
-        yield from _with_scores(batch, rewards)
-        bar.update(len(batch))
-    bar.close()
+    finally:
+        bar.close()
 
 
 def _with_scores(batch: list[dict], rewards: Sequence[Reward]) -> list[dict]:

@@ -5,18 +5,19 @@ with a 4D block-diagonal mask and per-document ``position_ids`` for pretraining,
 with -100 prompt labels for SFT), and ``Trainer`` passes them to the model unchanged. What is
 added around it:
 
-- checkpoints are written atomically: ``Trainer`` writes ``checkpoint-N`` in place, so the
-  checkpoint is staged in ``RUN/.staging/`` and renamed into ``RUN/checkpoint-N`` when complete
-  (``Trainer``'s resume only looks at ``checkpoint-N`` names, so a half-written one is never used);
+- the run folder follows ``trainer.run_dir`` (the same as GRPO's): a used folder is refused unless
+  resume or overwrite; checkpoints are written atomically: ``Trainer`` writes ``checkpoint-N`` in
+  place, so the checkpoint is staged in ``RUN/checkpoint-N.tmp/`` and renamed into
+  ``RUN/checkpoint-N`` when complete, with a ``step.json``;
 - ``metrics.jsonl``: one row per logged step (loss, learning rate, gradient norm, tokens,
   tokens/s) and the held-out loss before and after training;
 - the held-out loss is the token-weighted mean next-token loss over the held-out rows;
-- at the end the model (LoRA merged) and tokenizer are saved to ``RUN/final`` (atomically),
-  which ``models.load_model`` and every command load; ``loss_curve.png`` and ``summary.json``.
+- at the end the model (LoRA merged) and tokenizer are saved to ``RUN/model`` (atomically),
+  which ``models.load_model`` and every command load; ``curves.png`` and ``summary.json``.
 
-Resume (``resume=true``) continues from the latest checkpoint with ``Trainer``'s own restore of
-optimizer, scheduler, RNG and data position; metric rows logged after that checkpoint are dropped
-so the file matches an uninterrupted run.
+Resume (``--resume`` or ``resume=true``) continues from the newest intact checkpoint with
+``Trainer``'s own restore of optimizer, scheduler, RNG and data position; metric rows logged after
+that checkpoint are dropped so the file matches an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -38,12 +39,9 @@ import yaml
 from longwriter_zero.config import ModelConfig, opt, to_dict
 from longwriter_zero.data.packing import IGNORE_INDEX
 from longwriter_zero.errors import UserError
-from longwriter_zero.jsonl import append_jsonl, read_jsonl, write_jsonl_atomic
-
-METRICS = "metrics.jsonl"
-FINAL = "final"
-STAGING = ".staging"
-CHECKPOINT_PREFIX = "checkpoint-"
+from longwriter_zero.jsonl import append_jsonl
+from longwriter_zero.trainer import run_dir as rundir
+from longwriter_zero.trainer.run_dir import CHECKPOINT_PREFIX, CURVES, METRICS, save_final
 
 
 @dataclass
@@ -68,11 +66,12 @@ class LMRunConfig:
     steps: int = opt(0, "optimizer steps; 0 runs `epochs` passes over the training rows")
     epochs: float = opt(1.0, "passes over the training rows when steps is 0")
     seed: int = opt(0, "seed for data order, the held-out split and training")
-    output_dir: str = opt("runs/lm", "run folder: metrics.jsonl, checkpoints, final/, loss_curve.png")
+    output_dir: str = opt("runs/lm", "run folder: metrics.jsonl, checkpoints, model/, curves.png")
     save_every: int = opt(0, "checkpoint every N steps; 0 keeps no intermediate checkpoints")
     keep_checkpoints: int = opt(2, "checkpoints kept on disk")
     log_every: int = opt(1, "log loss and tokens/s every N steps")
-    resume: bool = opt(False, "continue from the latest checkpoint in output_dir")
+    resume: bool = opt(False, "continue the run in output_dir from its newest intact checkpoint")
+    overwrite: bool = opt(False, "replace the run in output_dir (its files are deleted)")
     threads: int = opt(0, "torch CPU threads; 0 leaves the default")
     device: str = opt("auto", "auto, cpu or cuda")
 
@@ -127,11 +126,6 @@ def heldout_loss(model, dataset, collator, batch_size: int, desc: str = "held-ou
     return total / count if count else float("nan")
 
 
-def rows_up_to(rows: list[dict], step: int) -> list[dict]:
-    """Metric rows an uninterrupted run would have at ``step`` (the before-training row is kept)."""
-    return [r for r in rows if r.get("step", 0) <= step]
-
-
 def split_heldout(items: Sequence, fraction: float, seed: int, what: str = "corpus") -> tuple[list, list]:
     """Seeded split by item: ``max(1, round(fraction * n))`` items held out, at least one kept."""
     n = len(items)
@@ -163,63 +157,7 @@ def tokenize_texts(texts: Sequence[str], tokenizer, desc: str, chunk: int = 32) 
 
 def save_config(cfg, run_dir: Path) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
-
-
-def _checkpoint_step(path: Path) -> int:
-    return int(path.name[len(CHECKPOINT_PREFIX):])
-
-
-def list_checkpoints(run_dir: Path) -> list[Path]:
-    """Complete checkpoints (``checkpoint-N`` folders), oldest first."""
-    if not run_dir.exists():
-        return []
-    found = [p for p in run_dir.iterdir() if p.is_dir() and p.name.startswith(CHECKPOINT_PREFIX)
-             and p.name[len(CHECKPOINT_PREFIX):].isdigit() and (p / "trainer_state.json").exists()]
-    return sorted(found, key=_checkpoint_step)
-
-
-def prepare_run_dir(run_dir: Path, resume: bool) -> Path | None:
-    """Check the run folder and return the checkpoint to resume from (or None for a fresh run).
-
-    A fresh run refuses a folder that already holds a run, so nothing finished is overwritten.
-    """
-    metrics = run_dir / METRICS
-    checkpoints = list_checkpoints(run_dir)
-    if not resume:
-        if checkpoints or metrics.exists() or (run_dir / FINAL).exists():
-            raise UserError(f"{run_dir}: already holds a run; pass resume=true to continue it, "
-                            "or choose another output_dir")
-        run_dir.mkdir(parents=True, exist_ok=True)
-        return None
-    if not checkpoints:
-        if (run_dir / FINAL).exists():
-            raise UserError(f"{run_dir}: the run is finished (final/ exists) and has no checkpoint to resume")
-        print(f"{run_dir}: no checkpoint to resume from; starting from the beginning", file=sys.stderr)
-        if metrics.exists():
-            metrics.unlink()
-        run_dir.mkdir(parents=True, exist_ok=True)
-        return None
-    latest = checkpoints[-1]
-    if metrics.exists():
-        write_jsonl_atomic(metrics, rows_up_to(read_jsonl(metrics), _checkpoint_step(latest)))
-    return latest
-
-
-def save_final(model, tokenizer, run_dir: Path) -> Path:
-    """Save model (LoRA merged into the weights) and tokenizer to ``RUN/final`` atomically."""
-    from longwriter_zero.models import save_model
-
-    final, tmp = run_dir / FINAL, run_dir / (FINAL + ".tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    if hasattr(model, "merge_and_unload"):
-        model = model.merge_and_unload()
-    save_model(model, tokenizer, tmp)
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(tmp, final)
-    return final
+    (run_dir / rundir.CONFIG).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
 
 
 def plot_loss_curve(metrics_path: Path, out_png: Path, title: str) -> Path | None:
@@ -229,7 +167,7 @@ def plot_loss_curve(metrics_path: Path, out_png: Path, title: str) -> Path | Non
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = read_jsonl(metrics_path) if metrics_path.exists() else []
+    rows, _ = rundir.read_metrics(metrics_path)
     train = [r for r in rows if "loss" in r]
     if not train:
         return None
@@ -267,22 +205,18 @@ def _make_trainer_class():
 
         def _save_checkpoint(self, model, trial):
             run_dir = Path(self.args.output_dir)
-            staging = run_dir / STAGING
+            name = f"{CHECKPOINT_PREFIX}{self.state.global_step}"
+            staging = run_dir / f"{name}.tmp"          # Trainer writes staging/checkpoint-N
             shutil.rmtree(staging, ignore_errors=True)
             self._staging = str(staging)
             try:
                 super()._save_checkpoint(model, trial)
             finally:
                 self._staging = None
-            name = f"{CHECKPOINT_PREFIX}{self.state.global_step}"
-            final = run_dir / name
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(staging / name, final)
+            rundir.write_step(staging / name, self.state.global_step)
+            rundir.publish(staging / name, run_dir / name)
             shutil.rmtree(staging, ignore_errors=True)
-            if self.keep_checkpoints > 0:
-                for old in list_checkpoints(run_dir)[:-self.keep_checkpoints]:
-                    shutil.rmtree(old, ignore_errors=True)
+            rundir.rotate(run_dir, self.keep_checkpoints)
 
     return AtomicCheckpointTrainer
 
@@ -341,12 +275,13 @@ def run_causal_lm(cfg: LMRunConfig, run: LMRun, resume_from: Path | None) -> dic
     from longwriter_zero.models import resolve_device
 
     run_dir = Path(cfg.output_dir)
+    rundir.check_output_dir(run_dir)
     metrics_path = run_dir / METRICS
     device = resolve_device(cfg.device)
     drop_gguf_flag(run.model)
     run.model.to(device)
 
-    before = [r for r in (read_jsonl(metrics_path) if metrics_path.exists() else []) if r.get("when") == "before"]
+    before = [r for r in rundir.read_metrics(metrics_path)[0] if r.get("when") == "before"]
     if before:
         loss_before = before[0]["heldout_loss"]
     else:
@@ -384,8 +319,8 @@ def run_causal_lm(cfg: LMRunConfig, run: LMRun, resume_from: Path | None) -> dic
                               "held-out loss (after)")
     append_jsonl(metrics_path, {"step": trainer.state.global_step, "when": "after", "heldout_loss": loss_after})
     final = save_final(model, run.tokenizer, run_dir)
-    png = plot_loss_curve(metrics_path, run_dir / "loss_curve.png", f"{run.kind}: {cfg.model.name}")
-    train_rows = [r for r in read_jsonl(metrics_path) if "loss" in r]
+    png = plot_loss_curve(metrics_path, run_dir / CURVES, f"{run.kind}: {cfg.model.name}")
+    train_rows = [r for r in rundir.read_metrics(metrics_path)[0] if "loss" in r]
     summary = {
         "kind": run.kind, "model": cfg.model.name, "steps": trainer.state.global_step,
         "heldout_loss_before": loss_before, "heldout_loss_after": loss_after,
@@ -411,7 +346,7 @@ def drop_gguf_flag(model) -> bool:
     transformers dequantizes GGUF weights when it loads them, but keeps the model (and a
     checkpoint saved from its config) marked as GGUF-quantized, and ``Trainer`` refuses to train
     such a model. The flag carries no information once the weights are floats, so it is removed
-    from the model and its config (``final/`` is then saved without it). Returns True if cleared.
+    from the model and its config (``model/`` is then saved without it). Returns True if cleared.
     """
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     quant = getattr(base.config, "quantization_config", None)

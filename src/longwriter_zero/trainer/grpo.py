@@ -36,7 +36,7 @@ from longwriter_zero.algorithm.advantages import advantage_fn, compute_advantage
 from longwriter_zero.algorithm.batching import token_budget_batches
 from longwriter_zero.algorithm.loss import aggregate, batch_normalizer, clipped_objective, kl_k3
 from longwriter_zero.config import TrainConfig, to_dict
-from longwriter_zero.data.dataset import fits_cap, load_prompt_set
+from longwriter_zero.data.dataset import check_prompt_lengths, fits_cap, load_prompt_set
 from longwriter_zero.errors import UserError
 from longwriter_zero.models import load_model, native_bf16, resolve_device
 from longwriter_zero.prompts import build_prompt, load_template_file, parse_completion
@@ -44,7 +44,7 @@ from longwriter_zero.rewards.counting import count_length
 from longwriter_zero.rewards.registry import build_rewards, reward_class
 from longwriter_zero.rollout import prepacked
 from longwriter_zero.rollout.sampling import decode_completion, sample_group
-from longwriter_zero.trainer import checkpoint as ckpt
+from longwriter_zero.trainer import run_dir as rundir
 from longwriter_zero.trainer.policy import completion_logprobs, make_micro_batch
 
 
@@ -125,8 +125,9 @@ def reward_defaults(cfg: TrainConfig, device: str) -> dict:
             "device": device}
 
 
-def setup(cfg: TrainConfig, resume: bool = False) -> Run:
+def setup(cfg: TrainConfig, resume: bool = False, overwrite: bool = False) -> Run:
     validate(cfg)
+    plan = rundir.plan(cfg.output_dir, resume, overwrite)   # refuses a used folder before any work
     prompts = load_prompt_set(cfg.data.prompts)
     if cfg.data.cap_tokens_per_unit:
         kept = [p for p in prompts if fits_cap(p, cfg.rollout.max_new_tokens, cfg.data.cap_tokens_per_unit)]
@@ -164,17 +165,16 @@ def setup(cfg: TrainConfig, resume: bool = False) -> Run:
 
     run_dir = Path(cfg.output_dir)
     run = Run(cfg, run_dir, model, tok, ref_model, optimizer, scheduler, rewards, prompts, template_text, device)
-    latest = ckpt.latest_checkpoint(run_dir) if resume else None
-    if resume and latest is None:
-        print(f"lwz train: no checkpoint in {run_dir}; starting from step 0", file=sys.stderr)
+    check_prompt_lengths(prompts, cfg.data.prompts, tok, lambda r: build_prompt(
+        r, tok, cfg.prompt.template, cfg.prompt.language, template_text, cfg.prompt.chat_template),
+        getattr(model.config, "max_position_embeddings", None), cfg.rollout.max_new_tokens)
+    latest = plan.apply()
     if latest is not None:
-        ckpt.load_weights(model, latest)
-        run.start_step = ckpt.load_trainer_state(latest, optimizer, scheduler)
-        _truncate_metrics(run_dir / "metrics.jsonl", run.start_step)
+        rundir.load_weights(model, latest)
+        run.start_step = rundir.load_trainer_state(latest, optimizer, scheduler)
     else:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "metrics.jsonl").write_text("")
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
+        (run_dir / rundir.METRICS).write_text("")
+    (run_dir / rundir.CONFIG).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
     setup_precision(run)
     return run
 
@@ -231,14 +231,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-def _truncate_metrics(path: Path, step: int) -> None:
-    """Drop metric lines after the checkpoint we resume from (they will be recomputed)."""
-    if not path.exists():
-        return
-    lines = [ln for ln in path.read_text().splitlines() if ln.strip() and json.loads(ln)["step"] <= step]
-    path.write_text("".join(ln + "\n" for ln in lines))
 
 
 # --------------------------------------------------------------------------- one step
@@ -431,8 +423,8 @@ def step_metrics(run: Run, step: int, batch: RolloutBatch, upd: dict, times: dic
 # --------------------------------------------------------------------------- the loop
 
 
-def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path:
-    run = setup(cfg, resume)
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, overwrite: bool = False) -> Path:
+    run = setup(cfg, resume, overwrite)
     from tqdm import tqdm
 
     bar = tqdm(total=cfg.steps, initial=run.start_step, desc="GRPO", disable=not progress, dynamic_ncols=True)
@@ -447,7 +439,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
         upd = update(run, batch)
         t3 = time.perf_counter()
         metrics = step_metrics(run, step, batch, upd, {"generate": t1 - t0, "reward": t2 - t1, "update": t3 - t2})
-        with (run.run_dir / "metrics.jsonl").open("a") as f:
+        with (run.run_dir / rundir.METRICS).open("a") as f:
             f.write(json.dumps(metrics) + "\n")
         if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
             raise RuntimeError(f"step {step + 1}: non-finite metrics {metrics}")
@@ -455,26 +447,23 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
         bar.set_postfix({k.split("/")[-1]: f"{metrics[k]:.3f}" for k in metrics
                          if k.startswith("reward/") and k.count("/") == 1})
         if cfg.save_every and (step + 1) % cfg.save_every == 0 and step + 1 < cfg.steps:
-            ckpt.save_checkpoint(run.run_dir, step + 1, run.model, run.tokenizer, run.optimizer, run.scheduler,
-                                 cfg.keep_checkpoints)
+            rundir.save_checkpoint(run.run_dir, step + 1, run.model, run.tokenizer, run.optimizer, run.scheduler,
+                                   cfg.keep_checkpoints)
         last_batch = batch
     bar.close()
     if cfg.steps > run.start_step:
-        ckpt.save_checkpoint(run.run_dir, cfg.steps, run.model, run.tokenizer, run.optimizer, run.scheduler,
-                             cfg.keep_checkpoints)
+        rundir.save_checkpoint(run.run_dir, cfg.steps, run.model, run.tokenizer, run.optimizer, run.scheduler,
+                               cfg.keep_checkpoints)
     finish(run, last_batch)
     return run.run_dir
 
 
 def finish(run: Run, batch: RolloutBatch | None) -> None:
     """Final model folder, curves PNG and sample answers."""
-    from longwriter_zero.models import save_model
     from longwriter_zero.trainer.plots import plot_curves
 
-    final = run.run_dir / "model"
-    model = run.model.merge_and_unload() if hasattr(run.model, "merge_and_unload") else run.model
-    save_model(model, run.tokenizer, final)
-    plot_curves(run.run_dir / "metrics.jsonl", run.run_dir / "curves.png")
+    rundir.save_final(run.model, run.tokenizer, run.run_dir)
+    plot_curves(run.run_dir / rundir.METRICS, run.run_dir / rundir.CURVES)
     if batch is None:
         return
     n = min(run.cfg.samples_to_save, len(batch.completions))

@@ -12,7 +12,7 @@ This recipe does the same at the scale of a CPU:
 3. pack into ``data.seq_len`` rows, EOS after each document, block-diagonal causal attention
    and per-document positions (``data.packing``), so no token attends to another document;
 4. train with the shared loop (``trainer.causal_lm``): held-out loss before and after,
-   atomic resumable checkpoints, metrics.jsonl, loss_curve.png, ``final/`` HF checkpoint.
+   atomic resumable checkpoints, metrics.jsonl, curves.png, ``model/`` HF checkpoint.
 
 Departures from the paper: the mix-in share is measured in tokens after mixing (the paper says
 "about 1%" without a unit); samples are repeated when the file is too small to fill the share.
@@ -31,8 +31,9 @@ from longwriter_zero.data.corpus import load_documents
 from longwriter_zero.data.packing import PackedCollator, PackedDataset, PackedSequences, pack_documents
 from longwriter_zero.data.writing_samples import load_writing_samples, render_prompt
 from longwriter_zero.errors import UserError
-from longwriter_zero.trainer.causal_lm import (LMRun, LMRunConfig, apply_threads, prepare_run_dir, run_causal_lm,
-                                              save_config, split_heldout, tokenize_texts)
+from longwriter_zero.trainer import run_dir as rundir
+from longwriter_zero.trainer.causal_lm import (LMRun, LMRunConfig, apply_threads, run_causal_lm, save_config,
+                                              split_heldout, tokenize_texts)
 
 
 @dataclass
@@ -54,7 +55,7 @@ class PretrainConfig(LMRunConfig):
     data: PretrainDataConfig = field(default_factory=PretrainDataConfig, metadata={"help": "long-form text"})
     prompt: PromptConfig = field(default_factory=PromptConfig,
                                  metadata={"help": "how think samples' prompts are rendered"})
-    output_dir: str = opt("runs/pretrain", "run folder: metrics.jsonl, checkpoints, final/, loss_curve.png")
+    output_dir: str = opt("runs/pretrain", "run folder: metrics.jsonl, checkpoints, model/, curves.png")
 
     def check(self) -> None:
         super().check()
@@ -102,21 +103,28 @@ class PretrainData:
     stats: dict
 
 
-def build_pretrain_data(cfg: PretrainConfig, tokenizer) -> PretrainData:
+def build_pretrain_data(cfg: PretrainConfig, tokenizer=None) -> PretrainData:
+    """Read, tokenise and pack the data; every input file is read (and checked) before the
+    tokenizer is loaded (None: ``cfg.model.name``'s)."""
     d = cfg.data
     docs = load_documents(d.paths, d.text_key, what="data.paths")
     if d.heldout_paths:
         train_docs, held_docs = docs, load_documents(d.heldout_paths, d.text_key, what="data.heldout_paths")
     else:
         train_docs, held_docs = split_heldout(docs, d.heldout_fraction, cfg.seed, what="data.paths")
+    samples = []
+    if d.think_samples and d.think_share > 0:
+        samples = load_writing_samples(d.think_samples, cfg.prompt.template, d.prompt_key, d.response_key,
+                                       d.think_key)
+    if tokenizer is None:
+        from longwriter_zero.models import load_tokenizer
+        tokenizer = load_tokenizer(cfg.model.name)
     train_ids = tokenize_texts([x.text for x in train_docs], tokenizer, "tokenising training text")
     held_ids = tokenize_texts([x.text for x in held_docs], tokenizer, "tokenising held-out text")
     corpus_tokens = sum(len(x) + 1 for x in train_ids)
 
     mixin_ids: list[list[int]] = []
-    if d.think_samples and d.think_share > 0:
-        samples = load_writing_samples(d.think_samples, cfg.prompt.template, d.prompt_key, d.response_key,
-                                       d.think_key)
+    if samples:
         template_text = None
         if cfg.prompt.template_file:
             from longwriter_zero.prompts import load_template_file
@@ -148,14 +156,15 @@ def build_pretrain_data(cfg: PretrainConfig, tokenizer) -> PretrainData:
 
 def pretrain(cfg: PretrainConfig) -> dict:
     """Run continual pretraining as configured; returns the run summary (see ``run_causal_lm``)."""
-    from longwriter_zero.models import load_model, load_tokenizer
+    from longwriter_zero.models import load_model
 
     cfg.check()
+    plan = rundir.plan(cfg.output_dir, cfg.resume, cfg.overwrite)   # refuses a used folder before any work
     apply_threads(cfg.threads)
-    data = build_pretrain_data(cfg, load_tokenizer(cfg.model.name))
+    data = build_pretrain_data(cfg)
     print(f"pretrain: {data.stats}", file=sys.stderr)
     run_dir = Path(cfg.output_dir)
-    resume_from = prepare_run_dir(run_dir, cfg.resume)
+    resume_from = plan.apply()
     save_config(cfg, run_dir)
     m = cfg.model
     model, tok = load_model(m.name, dtype=m.dtype, seed=m.seed, lora_r=m.lora_r, lora_alpha=m.lora_alpha,

@@ -24,8 +24,9 @@ from longwriter_zero.config import PromptConfig, opt
 from longwriter_zero.data.packing import IGNORE_INDEX
 from longwriter_zero.data.writing_samples import WritingSample, load_writing_samples, render_prompt
 from longwriter_zero.errors import UserError
-from longwriter_zero.trainer.causal_lm import (LMRun, LMRunConfig, apply_threads, prepare_run_dir, run_causal_lm,
-                                              save_config, split_heldout, tokenize_texts)
+from longwriter_zero.trainer import run_dir as rundir
+from longwriter_zero.trainer.causal_lm import (LMRun, LMRunConfig, apply_threads, run_causal_lm, save_config,
+                                              split_heldout, tokenize_texts)
 
 
 @dataclass
@@ -44,7 +45,7 @@ class SFTConfig(LMRunConfig):
     data: SFTDataConfig = field(default_factory=SFTDataConfig, metadata={"help": "(prompt, response) data"})
     prompt: PromptConfig = field(default_factory=PromptConfig,
                                  metadata={"help": "prompt template (think or nothink)"})
-    output_dir: str = opt("runs/sft", "run folder: metrics.jsonl, checkpoints, final/, loss_curve.png")
+    output_dir: str = opt("runs/sft", "run folder: metrics.jsonl, checkpoints, model/, curves.png")
 
     def check(self) -> None:
         super().check()
@@ -123,7 +124,9 @@ def tokenize_samples(samples: Sequence[WritingSample], tokenizer, cfg: SFTConfig
     return rows, dropped
 
 
-def build_sft_data(cfg: SFTConfig, tokenizer) -> tuple[list[dict], list[dict], dict]:
+def build_sft_data(cfg: SFTConfig, tokenizer=None) -> tuple[list[dict], list[dict], dict]:
+    """Rows for training and held-out; the input files are read (and checked) before the tokenizer
+    is loaded (None: ``cfg.model.name``'s)."""
     d = cfg.data
     keys = (cfg.prompt.template, d.prompt_key, d.response_key, d.think_key)
     samples = load_writing_samples(d.train, *keys)
@@ -131,6 +134,9 @@ def build_sft_data(cfg: SFTConfig, tokenizer) -> tuple[list[dict], list[dict], d
         train_s, held_s = samples, load_writing_samples(d.heldout, *keys)
     else:
         train_s, held_s = split_heldout(samples, d.heldout_fraction, cfg.seed, what=d.train)
+    if tokenizer is None:
+        from longwriter_zero.models import load_tokenizer
+        tokenizer = load_tokenizer(cfg.model.name)
     train, dropped_t = tokenize_samples(train_s, tokenizer, cfg, "tokenising training rows")
     held, dropped_h = tokenize_samples(held_s, tokenizer, cfg, "tokenising held-out rows")
     if not train or not held:
@@ -144,14 +150,15 @@ def build_sft_data(cfg: SFTConfig, tokenizer) -> tuple[list[dict], list[dict], d
 
 def sft(cfg: SFTConfig) -> dict:
     """Run supervised fine-tuning as configured; returns the run summary (see ``run_causal_lm``)."""
-    from longwriter_zero.models import load_model, load_tokenizer
+    from longwriter_zero.models import load_model
 
     cfg.check()
+    plan = rundir.plan(cfg.output_dir, cfg.resume, cfg.overwrite)   # refuses a used folder before any work
     apply_threads(cfg.threads)
-    train, held, stats = build_sft_data(cfg, load_tokenizer(cfg.model.name))
+    train, held, stats = build_sft_data(cfg)
     print(f"sft: {stats}", file=sys.stderr)
     run_dir = Path(cfg.output_dir)
-    resume_from = prepare_run_dir(run_dir, cfg.resume)
+    resume_from = plan.apply()
     save_config(cfg, run_dir)
     m = cfg.model
     model, tok = load_model(m.name, dtype=m.dtype, seed=m.seed, lora_r=m.lora_r, lora_alpha=m.lora_alpha,
