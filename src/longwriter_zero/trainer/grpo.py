@@ -102,8 +102,8 @@ def validate(cfg: TrainConfig) -> None:
         (o.logprob_keep_mib >= 0, "optim.logprob_keep_mib must be >= 0"),
         (cfg.steps >= 0, "steps must be >= 0"),
         (bool(cfg.data.prompts), "data.prompts: no prompt file given"),
-        (not cfg.data.prompts or Path(cfg.data.prompts).is_file(), f"data.prompts: {cfg.data.prompts}: no such file"),
-        (not cfg.prompt.template_file or Path(cfg.prompt.template_file).is_file(),
+        (not cfg.data.prompts or Path(cfg.data.prompts).exists(), f"data.prompts: {cfg.data.prompts}: no such file"),
+        (not cfg.prompt.template_file or Path(cfg.prompt.template_file).exists(),
          f"prompt.template_file: {cfg.prompt.template_file}: no such file"),
         (all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
              for v in cfg.data.cap_tokens_per_unit.values()),
