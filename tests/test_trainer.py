@@ -45,7 +45,7 @@ def test_length_follows_the_range_on_tiny_model(tmp_path):
                 "answer_length/mean", "answer_length/max", "truncation_rate", "tokens_per_s", "step_time",
                 "eval/length_score", "eval/in_range"):
         assert key in rows[-1]
-    assert (run / "curves.png").stat().st_size > 1000 and (run / "eval_before_after.png").stat().st_size > 1000
+    assert (run / "curves.png").stat().st_size > 1000 and (run / "heldout.png").stat().st_size > 1000
     assert (run / "samples.md").exists() and (run / "model" / "config.json").exists()
 
 

@@ -18,7 +18,7 @@ every ``eval.every`` steps and after the last, each time with the same seeded ge
 
 Rows go to ``<run>/eval.jsonl`` (``step`` 0 is the starting policy) and, for steps >= 1, into
 that step's ``metrics.jsonl`` row as ``eval/<name>``; answers go to ``<run>/eval/step_NNNN.jsonl``.
-``plot_before_after`` draws the first and last evaluation side by side.
+``write_figure`` puts the first and last evaluation side by side (``heldout.png``, ``heldout.md``).
 """
 
 from __future__ import annotations
@@ -308,12 +308,17 @@ def table_markdown(columns: list[tuple[str, dict]]) -> str:
 
 
 def write_figure(run_dir: str | Path) -> Path | None:
-    """``<run>/eval_before_after.png``: the first and the last evaluation of the run."""
+    """``<run>/heldout.png`` and ``<run>/heldout.md`` (picked up by ``lwz report``): the first and the
+    last evaluation of the run side by side."""
     rows = read_eval(run_dir)
-    if len(rows) < 1:
+    if not rows:
         return None
-    columns = [(f"step {rows[0]['step']}", rows[0])] + ([(f"step {rows[-1]['step']}", rows[-1])] if len(rows) > 1 else [])
-    return plot_before_after(columns, Path(run_dir) / "eval_before_after.png")
+    columns = [(f"step {r['step']}", r) for r in ([rows[0], rows[-1]] if len(rows) > 1 else rows)]
+    every = ", ".join(str(r["step"]) for r in rows)
+    (Path(run_dir) / "heldout.md").write_text(
+        f"## Held-out evaluation\n\nPrompts never trained on, fixed-seed sampling; evaluated at steps {every} "
+        f"(`eval.jsonl`, answers in `eval/`).\n\n{table_markdown(columns)}\n", encoding="utf-8")
+    return plot_before_after(columns, Path(run_dir) / "heldout.png")
 
 
 def plot_before_after(columns: list[tuple[str, dict]], path: str | Path, title: str = "") -> Path | None:
