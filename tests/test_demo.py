@@ -13,7 +13,10 @@ def test_demo_runs_reports_and_resumes(tmp_path):
     prompts = tmp_path / "eval.jsonl"
     prompts.write_text('{"id": "e1", "prompt": "Write 10 words about tea.", "length": 10, "range": [8, 12]}\n'
                        '{"id": "e2", "prompt": "用10个字写茶。", "length": 10, "range": [8, 12]}\n', encoding="utf-8")
-    args = [sys.executable, "-m", "longwriter_zero.cli", "demo", "--output-dir", str(tmp_path),
+    warm = tmp_path / "warm.yaml"       # the demo's warm-start config, cut to 2 short steps
+    warm.write_text((REPO / "configs" / "sft_warmstart.yaml").read_text().replace("steps: 10", "steps: 2")
+                    .replace("max_seq_len: 384", "max_seq_len: 128").replace("threads: 2", "threads: 1"))
+    args = [sys.executable, "-m", "longwriter_zero.cli", "demo", "--output-dir", str(tmp_path), "--warm-start", str(warm),
             "model.name=tiny-random", "steps=3", "save_every=2", "rollout.max_new_tokens=16",
             "rollout.group_size=4", 'rewards=[{"name": "length"}, {"name": "format"}]',
             "data.cap_tokens_per_unit={}", f"eval.prompts={prompts}", "threads=1"]
@@ -25,7 +28,7 @@ def test_demo_runs_reports_and_resumes(tmp_path):
     evals = [json.loads(ln) for ln in (tmp_path / "train" / "eval.jsonl").read_text().splitlines()]
     assert [e["step"] for e in evals] == [0, 3]
     header = next(ln for ln in r.stdout.splitlines() if ln.startswith("held-out metric"))
-    assert header.split()[-5:] == ["untrained", "warm", "start", "GRPO", "3"]
+    assert header.split()[-6:] == ["untrained", "warm", "start", "GRPO", "step", "3"]
     assert any(ln.startswith("length score S_l") for ln in r.stdout.splitlines())
     assert (tmp_path / "heldout_before_after.png").stat().st_size > 1000
     summary = json.loads(next(ln for ln in r.stdout.splitlines() if ln.startswith("{")))
