@@ -20,7 +20,7 @@ def test_answer_scores_by_hand():
     assert s["in_range"] == 0.0 and s["well_formed"] == 1.0 and s["length_ratio"] == 0.5
     assert s["repetition"] == 1.0
     # 40 words, no tags: S_l = 100 * (1 - (40/20 - 1) / 3) = 66.67, not well formed
-    s = heldout.answer_scores(ROW, " ".join(f"w{i}x" if False else "word" for _ in range(40)), True)
+    s = heldout.answer_scores(ROW, " ".join(["word"] * 40), True)
     assert s["answer_length"] == 40 and s["length_score"] == pytest.approx(200 / 3)
     assert s["well_formed"] == 0.0 and s["repeated_4gram_rate"] > 0.9
 
@@ -71,6 +71,11 @@ def test_length_check_rejects_a_policy_that_ignores_the_request():
     assert not ok and any("does not rise" in r for r in info["failures"])
 
 
+def heldout_prompt_file():
+    from importlib import resources
+    return resources.files("longwriter_zero") / "assets" / "tiny_word_prompts.jsonl"
+
+
 def test_untrained_cap_filling_policy_fails_the_check():
     """A real policy that always fills the cap (the untrained tiny-words model with EOS suppressed),
     sampled by the evaluator itself, is rejected; the same model with EOS allowed is measured too."""
@@ -84,11 +89,6 @@ def test_untrained_cap_filling_policy_fails_the_check():
     assert all(a["truncated"] == 1.0 and a["answer_length"] == 32 for a in answers)
     ok, info = length_follows_range(answers)
     assert not ok, info
-
-
-def heldout_prompt_file():
-    from importlib import resources
-    return resources.files("longwriter_zero") / "assets" / "tiny_word_prompts.jsonl"
 
 
 def test_evaluation_is_seeded_and_leaves_the_rng_alone():
