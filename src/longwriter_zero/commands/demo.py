@@ -27,7 +27,8 @@ DEFAULT_WARM_START = "configs/sft_warmstart.yaml"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="warm start, then GRPO on the embedded model with all three rewards, held-out before/after (about 15-20 minutes on 2 CPU cores)",
+    p = sub.add_parser("demo", help="warm start, then GRPO on the embedded model with all three rewards; "
+                                    "held-out before/after (about 15-20 minutes on 2 CPU cores)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("overrides", nargs="*", help="key=value overrides of the demo config (e.g. steps=10)")
     p.add_argument("--config", default=DEFAULT_CONFIG, help=f"training config (default: {DEFAULT_CONFIG})")
