@@ -119,6 +119,19 @@ class OptimConfig:
 
 
 @dataclass
+class EvalConfig:
+    prompts: str = opt("", "held-out evaluation prompts (JSONL: prompt, length, range), never trained on; "
+                       "empty: no held-out evaluation (evaluation/heldout.py)")
+    every: int = opt(0, "evaluate every N steps; always before the first step and after the last; 0: only then")
+    max_new_tokens: int = opt(0, "generation cap of the evaluation; 0: rollout.max_new_tokens")
+    samples: int = opt(1, "answers sampled per evaluation prompt")
+    temperature: float = opt(0.8, "sampling temperature of the evaluation")
+    seed: int = opt(1234, "seed of the evaluation's own generator: every evaluation draws the same numbers")
+    writing_model: str = opt("", "a writing reward model the run does not train against (scored beside the "
+                             "training one); empty: none")
+
+
+@dataclass
 class TrainConfig:
     model: ModelConfig = opt(None, "policy model", )
     prompt: PromptConfig = opt(None, "prompt template")
@@ -127,6 +140,7 @@ class TrainConfig:
     rewards: list = opt([], "list of rewards: {name, weight, options}")
     algorithm: AlgorithmConfig = opt(None, "GRPO settings")
     optim: OptimConfig = opt(None, "optimiser and memory settings")
+    eval: EvalConfig = opt(None, "held-out evaluation during training")
     steps: int = opt(100, "training steps")
     seed: int = opt(0, "seed for sampling and data order")
     output_dir: str = opt("runs/latest", "run folder: metrics.jsonl, checkpoints, plots, samples")
@@ -293,6 +307,7 @@ ASSETS_PREFIX = "assets:"
 # folder (a path that exists only relative to the working directory is still found there, for
 # configs written for the repository root); `assets:NAME` names a file shipped in the package.
 INPUT_PATH_KEYS = ("data.prompts", "data.paths", "data.heldout_paths", "data.think_samples", "data.train",
+                   "eval.prompts", "eval.writing_model",
                    "data.heldout", "prompt.template_file")
 
 

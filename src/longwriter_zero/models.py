@@ -6,6 +6,9 @@
   config and saved as an ordinary HF checkpoint in the cache folder; later loads read that.
 - ``tiny-random``: a seeded few-layer model of the same architecture, with the embedded
   tokenizer, for tests.
+- ``tiny-words``: the same small architecture with a word-level tokenizer over a few dozen
+  English words (``assets/tiny_words.txt``): every token but EOS is one counted word, so a length
+  reward cannot be met by glued sub-words or punctuation (the learning check's model).
 - ``embedded-<N>l`` (e.g. ``embedded-4l``): the embedded model cut to its first ``N`` of 30
   decoder layers (pretrained embeddings and attention, final norm kept), saved once as its own
   checkpoint in the cache folder. A pretrained but cheap backbone, e.g. for reward models.
@@ -25,6 +28,7 @@ from longwriter_zero.errors import UserError
 
 EMBEDDED = "embedded"
 TINY = "tiny-random"
+TINY_WORDS = "tiny-words"
 _TRUNCATED = re.compile(r"^embedded-(\d+)l$")
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -174,9 +178,27 @@ def model_folder(name: str):
     return _resolve(name)
 
 
+def word_tokenizer():
+    """Word-level tokenizer of ``tiny-words``: ``<eos>`` (also the padding), ``<unk>`` and the asset's
+    words; text is split on whitespace and punctuation, anything unknown is ``<unk>``. ``<unk>`` is an
+    ordinary token (decoded as text, counted as one word), so every token but EOS is one word."""
+    from importlib import resources
+
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    words = (resources.files("longwriter_zero") / "assets" / "tiny_words.txt").read_text().split()
+    vocab = {w: i for i, w in enumerate(["<eos>", "<unk>", *words])}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    return PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<eos>", pad_token="<eos>")
+
+
 def load_tokenizer(name: str = EMBEDDED):
     from transformers import AutoTokenizer
 
+    if name == TINY_WORDS:
+        return word_tokenizer()
     folder = model_folder(name)
     tok = AutoTokenizer.from_pretrained(folder)
     if tok.pad_token is None:
@@ -216,7 +238,7 @@ def load_model(name: str = EMBEDDED, dtype: str = "float32", seed: int = 0, lora
 
     torch_dtype = getattr(torch, dtype)
     tok = load_tokenizer(name)
-    if name == TINY:
+    if name in (TINY, TINY_WORDS):
         with torch.random.fork_rng():
             torch.manual_seed(seed)
             model = AutoModelForCausalLM.from_config(

@@ -24,7 +24,7 @@ from pathlib import Path
 from longwriter_zero.errors import UserError
 from longwriter_zero.evaluation.tables import fmt, markdown_table, write_text_atomic
 
-EVAL_TABLES = ("length.md", "critic_summary.md", "leaderboard.md", "repetition.md")
+EVAL_TABLES = ("length.md", "critic_summary.md", "leaderboard.md", "repetition.md", "heldout.md")
 SAMPLE_TEXT_KEYS = ("response", "completion", "answer", "output", "text")
 MAX_SAMPLE_CHARS = 1500
 

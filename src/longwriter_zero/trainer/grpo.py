@@ -38,6 +38,7 @@ from longwriter_zero.algorithm.loss import aggregate, batch_normalizer, clipped_
 from longwriter_zero.config import TrainConfig, to_dict
 from longwriter_zero.data.dataset import check_prompt_lengths, fits_cap, load_prompt_set
 from longwriter_zero.errors import UserError
+from longwriter_zero.evaluation import heldout
 from longwriter_zero.models import load_model, native_bf16, resolve_device
 from longwriter_zero.prompts import build_prompt, load_template_file, parse_completion
 from longwriter_zero.rewards.counting import count_length
@@ -425,6 +426,7 @@ def step_metrics(run: Run, step: int, batch: RolloutBatch, upd: dict, times: dic
 
 def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, overwrite: bool = False) -> Path:
     run = setup(cfg, resume, overwrite)
+    evaluator = heldout.start(run)     # held-out evaluation before the first step (None: not configured)
     from tqdm import tqdm
 
     bar = tqdm(total=cfg.steps, initial=run.start_step, desc="GRPO", disable=not progress, dynamic_ncols=True)
@@ -439,6 +441,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, overwri
         upd = update(run, batch)
         t3 = time.perf_counter()
         metrics = step_metrics(run, step, batch, upd, {"generate": t1 - t0, "reward": t2 - t1, "update": t3 - t2})
+        if evaluator and heldout.due(step + 1, cfg.eval.every, cfg.steps):
+            metrics.update(heldout.evaluate_run(run, evaluator, step + 1))
         with (run.run_dir / rundir.METRICS).open("a") as f:
             f.write(json.dumps(metrics) + "\n")
         if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
@@ -455,6 +459,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, overwri
         rundir.save_checkpoint(run.run_dir, cfg.steps, run.model, run.tokenizer, run.optimizer, run.scheduler,
                                cfg.keep_checkpoints)
     finish(run, last_batch)
+    if evaluator:
+        heldout.write_figure(run.run_dir)
     return run.run_dir
 
 
