@@ -23,7 +23,7 @@ def test_demo_runs_reports_and_resumes(tmp_path):
     r = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     # warm start, untrained evaluation, evaluation before step 1 and after step 3, the before/after table
-    assert (tmp_path / "warmstart" / "final" / "config.json").exists()
+    assert (tmp_path / "warmstart" / "model" / "config.json").exists()
     assert json.loads((tmp_path / "eval_untrained.json").read_text())["eval/n"] == 2
     evals = [json.loads(ln) for ln in (tmp_path / "train" / "eval.jsonl").read_text().splitlines()]
     assert [e["step"] for e in evals] == [0, 3]

@@ -71,13 +71,15 @@ def test_cli_defaults_stuffing_penalty_on_and_rm_serve_port_and_device():
     assert serve.device == "auto"
 
 
-def test_training_config_names_are_checked_against_the_registries():
+def test_training_config_names_are_checked_against_the_registries(tmp_path):
     from longwriter_zero.config import TrainConfig, build
     from longwriter_zero.trainer.grpo import validate
 
-    cfg = build(TrainConfig, {"data": {"prompts": "p.jsonl"}, "algorithm": {"advantage": "nope"}})
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"prompt": "Write.", "range": [1, 2]}\n')
+    cfg = build(TrainConfig, {"data": {"prompts": str(prompts)}, "algorithm": {"advantage": "nope"}})
     with pytest.raises(UserError, match=r"'algorithm.advantage': unknown estimator 'nope' \(known: balanced"):
         validate(cfg)
-    cfg = build(TrainConfig, {"data": {"prompts": "p.jsonl"}, "rewards": [{"name": "lenght"}]})
+    cfg = build(TrainConfig, {"data": {"prompts": str(prompts)}, "rewards": [{"name": "lenght"}]})
     with pytest.raises(UserError, match=r"unknown reward 'lenght' \(known: "):
         validate(cfg)
