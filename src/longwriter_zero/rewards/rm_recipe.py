@@ -36,7 +36,8 @@ from pathlib import Path
 
 from longwriter_zero.rewards.damage import DAMAGES
 
-ANSWER_FILES = ("honest_answers.jsonl", "honest_answers_more.jsonl")
+ANSWER_FILES = ("honest_answers.jsonl", "honest_answers_more.jsonl", "honest_answers_long.jsonl")
+LONG_FILE = "honest_answers_long.jsonl"   # long answers: capped by ``long_pairs_per_kind`` on their own
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class RMRecipe:
     copies: int = 2                  # damaged versions per answer and damage kind
     ties: int = 2                    # honest length pairs per answer (trained towards equal scores)
     pairs_per_kind: int = 20         # at most this many pairs of each kind (and of ties) are trained on
+    long_pairs_per_kind: int = 0     # ... plus at most this many of each kind from the long answers
     damages: tuple = tuple(DAMAGES)
     epochs: int = 1
     lr: float = 3e-4
@@ -81,7 +83,20 @@ def recipe_pairs(recipe: RMRecipe = RECIPE, damages: tuple | None = None, cap: b
     for path in honest_answers_paths():
         rows = build_pairs_from_file(path, recipe.seed, damages or recipe.damages, recipe.copies, recipe.ties)
         pairs += [check_pair_row(r, f"{path} pair {i}") for i, r in enumerate(rows)]
-    return cap_per_kind(pairs, recipe.pairs_per_kind, recipe.seed) if cap else pairs
+    return cap_recipe(pairs, recipe) if cap else pairs
+
+
+def _is_long(pair) -> bool:
+    return pair.where.split(" pair ")[0].endswith(LONG_FILE)
+
+
+def cap_recipe(pairs: list, recipe: RMRecipe) -> list:
+    """The recipe's caps: at most ``pairs_per_kind`` pairs of each kind from the short answers
+    and ``long_pairs_per_kind`` from the long ones (seeded samples, original order kept)."""
+    short = cap_per_kind([p for p in pairs if not _is_long(p)], recipe.pairs_per_kind, recipe.seed)
+    long = cap_per_kind([p for p in pairs if _is_long(p)], recipe.long_pairs_per_kind, recipe.seed)
+    keep = {id(p) for p in short + long}
+    return [p for p in pairs if id(p) in keep]
 
 
 def cap_per_kind(pairs: list, n: int, seed: int) -> list:
@@ -182,7 +197,7 @@ def held_out_accuracy(recipe: RMRecipe = RECIPE, train_kinds: tuple | None = Non
     if held_out_per_kind:
         held = cap_per_kind(held, held_out_per_kind, recipe.seed)
     kinds = set(train_kinds or recipe.damages) | {"length_tie"}
-    train = cap_per_kind([p for p in train if p.damage in kinds], recipe.pairs_per_kind, recipe.seed)
+    train = cap_recipe([p for p in train if p.damage in kinds], recipe)
     t0 = time.time()
     with tempfile.TemporaryDirectory() as out:
         _train(train, recipe, out, progress)
@@ -204,6 +219,7 @@ def held_out_accuracy(recipe: RMRecipe = RECIPE, train_kinds: tuple | None = Non
     left_out = sorted(set(DAMAGES) - kinds)
     result = {"seed": recipe.seed, "backbone": recipe.backbone, "pooling": recipe.pooling,
               "copies": recipe.copies, "ties": recipe.ties, "pairs_per_kind": recipe.pairs_per_kind,
+              "long_pairs_per_kind": recipe.long_pairs_per_kind,
               "lr": recipe.lr, "epochs": recipe.epochs, "freeze_embeddings": recipe.freeze_embeddings,
               "train_layers": recipe.train_layers,
               "trained_on": sorted(kinds - {"length_tie"}), "left_out": left_out, "train_pairs": len(train),
