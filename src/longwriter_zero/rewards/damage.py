@@ -417,7 +417,8 @@ def one_paragraph(text: str, rng: random.Random, share: float = 0.35) -> str:
 
 def join_paragraphs(text: str, rng: random.Random) -> str:
     """The whole answer as one paragraph, nothing added (a wall of text; the honest answer's
-    sentences in their order)."""
+    sentences in their order). Not in ``DAMAGES`` yet: pass it to ``build_pairs`` callers that
+    want it; ``one_paragraph`` is the registered kind (with repeats)."""
     paragraphs = split_paragraphs(text)
     if len(paragraphs) < 2:
         return text
@@ -615,7 +616,6 @@ DAMAGES: dict[str, Callable[[str, random.Random], str]] = {
     "resplit_copy": resplit_copy,
     "synonym_copy": synonym_copy,
     "one_paragraph": one_paragraph,
-    "joined": join_paragraphs,
     "translation": append_translation,
     "filler": sprinkle_filler,
     "restate": restate_chapters,

@@ -4,7 +4,11 @@ Sources (written for this project, never taken from the red-team suite in benchm
 ``assets/honest_answers.jsonl`` (56 pieces: letters, explanations, stories, reviews, reports; 50
 English, 6 Chinese, 120-230 words or characters) and ``assets/honest_answers_more.jsonl`` (26
 more: Chinese and English, poems, dialogue, lists, notes, a report, a how-to; 31-400 units; 13
-carry a paragraph-aligned translation into the other language, for the ``translation`` kind).
+carry a paragraph-aligned translation into the other language, for the ``translation`` kind) and
+``assets/honest_answers_long.jsonl`` (9 long pieces: 6 English of 700-750 words, an essay, a
+report, a story, a letter, an explainer, a review; 3 Chinese of 850-920 characters, an essay, a
+report, a letter; 2 with paragraph-aligned translations), for damage on texts as long as real
+long-form answers.
 
 Pairs (``pairs.build_pairs``): for every answer and damage kind of ``rewards.damage`` (the hack
 imitations: repeated or rotated lines, re-split and synonym-swapped copies, one paragraph with
@@ -13,11 +17,17 @@ spread and gross keyword stuffing, truncation, shuffled sentences, ...), ``copie
 versions, the first of the whole answer and the others of a random run of its paragraphs; and
 ``ties`` length pairs per answer (the answer against a shorter honest run of it, trained with
 ``tie_loss`` towards equal scores, so the model learns neither "longer is better" nor "shorter
-is better"). At most ``pairs_per_kind`` pairs of each kind are kept (seeded choice).
+is better"). At most ``pairs_per_kind`` pairs of each kind are kept from the short answers and
+``long_pairs_per_kind`` from the long ones (seeded choice).
 
 Model: ``backbone`` (default ``embedded-2l``: the embedded SmolLM2-135M-Instruct's first two
 decoder layers, pretrained) with a one-output score head, ``mean_last`` pooling (the mean of
-per-token scores plus the last token's), input embeddings frozen. The choice of backbone and
+per-token scores plus the last token's), input embeddings frozen, only the top decoder layer
+trained (``train_layers=1``: half the training time of training both, and 0.832 instead of 0.799
+on the red-team development suite). The long answers are available
+(``long_pairs_per_kind``) but off by default: training on them with 1,024- or
+3,072-token windows cost 1.6x or more and did not raise the development-suite figure
+(docs/rewards.md). The choice of backbone and
 the held-out figures per damage kind, including kinds left out of training, are measured by
 ``benchmarks/rm_accuracy.py`` (docs/rewards.md, "Writing reward model").
 
@@ -57,7 +67,7 @@ class RMRecipe:
     seed: int = 0
     freeze_embeddings: bool = True   # keep the input embedding table fixed
     tie_weight: float = 1.0
-    train_layers: int = 0            # train only the top N decoder layers (0: all)
+    train_layers: int = 1            # train only the top N decoder layers (0: all)
 
 
 RECIPE = RMRecipe()
