@@ -10,7 +10,7 @@ and length over held-out honest texts, score quantiles (honest vs hacked), train
 time to score one demo group (8 answers of at most 160 tokens behind a demo request).
 
     python benchmarks/rm_accuracy.py --seeds 0 1 2 [--threads 2] [--leave-out synonym_copy,translation]
-        [--backbone embedded-2l|embedded-4l|tiny-random] [--pairs-per-kind 40] [--copies 2] [--lr 1e-4]
+        [--backbone embedded-2l|embedded-4l|tiny-random] [--pairs-per-kind 40] [--long-pairs-per-kind 6] [--copies 2] [--lr 1e-4]
         [--epochs 1] [--pooling mean_last|last] [--no-freeze-embeddings] [--figure docs/figures/rm_scores.png]
 
 The defaults are the recipe's (``rm_recipe.RECIPE``); the other options are the variants
@@ -69,6 +69,7 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=RECIPE.copies)
     ap.add_argument("--ties", type=int, default=RECIPE.ties)
     ap.add_argument("--pairs-per-kind", type=int, default=RECIPE.pairs_per_kind)
+    ap.add_argument("--long-pairs-per-kind", type=int, default=RECIPE.long_pairs_per_kind)
     ap.add_argument("--lr", type=float, default=RECIPE.lr)
     ap.add_argument("--epochs", type=int, default=RECIPE.epochs)
     ap.add_argument("--train-layers", type=int, default=RECIPE.train_layers, help="train only the top N layers")
@@ -91,6 +92,7 @@ def main() -> None:
     for seed in args.seeds:
         recipe = dataclasses.replace(RECIPE, seed=seed, backbone=args.backbone, pooling=args.pooling,
                                      copies=args.copies, ties=args.ties, pairs_per_kind=args.pairs_per_kind,
+                                     long_pairs_per_kind=args.long_pairs_per_kind,
                                      lr=args.lr, epochs=args.epochs, tie_weight=args.tie_weight, train_layers=args.train_layers,
                                      freeze_embeddings=args.freeze_embeddings)
         results.append(held_out_accuracy(recipe, train_kinds, keep_scores=True,

@@ -84,6 +84,12 @@ def test_synonym_copy_swaps_listed_words():
     assert "我们" not in zh and "觉得" not in zh and "方法" not in zh
 
 
+def test_joined_is_the_answer_without_paragraph_breaks():
+    out = damage.join_paragraphs(EN, random.Random(0))
+    assert "\n" not in out and out.split() == EN.split()
+    assert damage.join_paragraphs("One paragraph only.", random.Random(0)) == "One paragraph only."
+
+
 def test_one_paragraph_has_no_breaks_and_only_own_sentences():
     out = damage.one_paragraph(EN, random.Random(0))
     assert "\n" not in out

@@ -415,6 +415,16 @@ def one_paragraph(text: str, rng: random.Random, share: float = 0.35) -> str:
     return ("" if zh else " ").join(out)
 
 
+def join_paragraphs(text: str, rng: random.Random) -> str:
+    """The whole answer as one paragraph, nothing added (a wall of text; the honest answer's
+    sentences in their order). Not in ``DAMAGES`` yet: pass it to ``build_pairs`` callers that
+    want it; ``one_paragraph`` is the registered kind (with repeats)."""
+    paragraphs = split_paragraphs(text)
+    if len(paragraphs) < 2:
+        return text
+    return ("" if is_chinese(text) else " ").join(paragraphs)
+
+
 TRANSLATION_MEMORY: dict[str, str] = {}   # paragraph -> its translation (filled by ``load_translations``)
 
 
@@ -426,7 +436,8 @@ def load_translations(path=None) -> dict[str, str]:
         from importlib import resources
 
         files = [path] if path else [resources.files("longwriter_zero") / "assets" / name
-                                     for name in ("honest_answers.jsonl", "honest_answers_more.jsonl")]
+                                     for name in ("honest_answers.jsonl", "honest_answers_more.jsonl",
+                                                  "honest_answers_long.jsonl")]
         for f in files:
             try:
                 lines = open(str(f), encoding="utf-8").read().splitlines()

@@ -4,7 +4,11 @@ Sources (written for this project, never taken from the red-team suite in benchm
 ``assets/honest_answers.jsonl`` (56 pieces: letters, explanations, stories, reviews, reports; 50
 English, 6 Chinese, 120-230 words or characters) and ``assets/honest_answers_more.jsonl`` (26
 more: Chinese and English, poems, dialogue, lists, notes, a report, a how-to; 31-400 units; 13
-carry a paragraph-aligned translation into the other language, for the ``translation`` kind).
+carry a paragraph-aligned translation into the other language, for the ``translation`` kind) and
+``assets/honest_answers_long.jsonl`` (9 long pieces: 6 English of 700-750 words, an essay, a
+report, a story, a letter, an explainer, a review; 3 Chinese of 850-920 characters, an essay, a
+report, a letter; 2 with paragraph-aligned translations), for damage on texts as long as real
+long-form answers.
 
 Pairs (``pairs.build_pairs``): for every answer and damage kind of ``rewards.damage`` (the hack
 imitations: repeated or rotated lines, re-split and synonym-swapped copies, one paragraph with
@@ -13,11 +17,17 @@ spread and gross keyword stuffing, truncation, shuffled sentences, ...), ``copie
 versions, the first of the whole answer and the others of a random run of its paragraphs; and
 ``ties`` length pairs per answer (the answer against a shorter honest run of it, trained with
 ``tie_loss`` towards equal scores, so the model learns neither "longer is better" nor "shorter
-is better"). At most ``pairs_per_kind`` pairs of each kind are kept (seeded choice).
+is better"). At most ``pairs_per_kind`` pairs of each kind are kept from the short answers and
+``long_pairs_per_kind`` from the long ones (seeded choice).
 
 Model: ``backbone`` (default ``embedded-2l``: the embedded SmolLM2-135M-Instruct's first two
 decoder layers, pretrained) with a one-output score head, ``mean_last`` pooling (the mean of
-per-token scores plus the last token's), input embeddings frozen. The choice of backbone and
+per-token scores plus the last token's), input embeddings frozen, only the top decoder layer
+trained (``train_layers=1``: half the training time of training both, and 0.832 instead of 0.799
+on the red-team development suite). The long answers are available
+(``long_pairs_per_kind``) but off by default: training on them with 1,024- or
+3,072-token windows cost 1.6x or more and did not raise the development-suite figure
+(docs/rewards.md). The choice of backbone and
 the held-out figures per damage kind, including kinds left out of training, are measured by
 ``benchmarks/rm_accuracy.py`` (docs/rewards.md, "Writing reward model").
 
@@ -36,7 +46,8 @@ from pathlib import Path
 
 from longwriter_zero.rewards.damage import DAMAGES
 
-ANSWER_FILES = ("honest_answers.jsonl", "honest_answers_more.jsonl")
+ANSWER_FILES = ("honest_answers.jsonl", "honest_answers_more.jsonl", "honest_answers_long.jsonl")
+LONG_FILE = "honest_answers_long.jsonl"   # long answers: capped by ``long_pairs_per_kind`` on their own
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class RMRecipe:
     copies: int = 2                  # damaged versions per answer and damage kind
     ties: int = 2                    # honest length pairs per answer (trained towards equal scores)
     pairs_per_kind: int = 20         # at most this many pairs of each kind (and of ties) are trained on
+    long_pairs_per_kind: int = 0     # ... plus at most this many of each kind from the long answers
     damages: tuple = tuple(DAMAGES)
     epochs: int = 1
     lr: float = 3e-4
@@ -55,7 +67,7 @@ class RMRecipe:
     seed: int = 0
     freeze_embeddings: bool = True   # keep the input embedding table fixed
     tie_weight: float = 1.0
-    train_layers: int = 0            # train only the top N decoder layers (0: all)
+    train_layers: int = 1            # train only the top N decoder layers (0: all)
 
 
 RECIPE = RMRecipe()
@@ -81,7 +93,20 @@ def recipe_pairs(recipe: RMRecipe = RECIPE, damages: tuple | None = None, cap: b
     for path in honest_answers_paths():
         rows = build_pairs_from_file(path, recipe.seed, damages or recipe.damages, recipe.copies, recipe.ties)
         pairs += [check_pair_row(r, f"{path} pair {i}") for i, r in enumerate(rows)]
-    return cap_per_kind(pairs, recipe.pairs_per_kind, recipe.seed) if cap else pairs
+    return cap_recipe(pairs, recipe) if cap else pairs
+
+
+def _is_long(pair) -> bool:
+    return pair.where.split(" pair ")[0].endswith(LONG_FILE)
+
+
+def cap_recipe(pairs: list, recipe: RMRecipe) -> list:
+    """The recipe's caps: at most ``pairs_per_kind`` pairs of each kind from the short answers
+    and ``long_pairs_per_kind`` from the long ones (seeded samples, original order kept)."""
+    short = cap_per_kind([p for p in pairs if not _is_long(p)], recipe.pairs_per_kind, recipe.seed)
+    long = cap_per_kind([p for p in pairs if _is_long(p)], recipe.long_pairs_per_kind, recipe.seed)
+    keep = {id(p) for p in short + long}
+    return [p for p in pairs if id(p) in keep]
 
 
 def cap_per_kind(pairs: list, n: int, seed: int) -> list:
@@ -182,7 +207,7 @@ def held_out_accuracy(recipe: RMRecipe = RECIPE, train_kinds: tuple | None = Non
     if held_out_per_kind:
         held = cap_per_kind(held, held_out_per_kind, recipe.seed)
     kinds = set(train_kinds or recipe.damages) | {"length_tie"}
-    train = cap_per_kind([p for p in train if p.damage in kinds], recipe.pairs_per_kind, recipe.seed)
+    train = cap_recipe([p for p in train if p.damage in kinds], recipe)
     t0 = time.time()
     with tempfile.TemporaryDirectory() as out:
         _train(train, recipe, out, progress)
@@ -204,6 +229,7 @@ def held_out_accuracy(recipe: RMRecipe = RECIPE, train_kinds: tuple | None = Non
     left_out = sorted(set(DAMAGES) - kinds)
     result = {"seed": recipe.seed, "backbone": recipe.backbone, "pooling": recipe.pooling,
               "copies": recipe.copies, "ties": recipe.ties, "pairs_per_kind": recipe.pairs_per_kind,
+              "long_pairs_per_kind": recipe.long_pairs_per_kind,
               "lr": recipe.lr, "epochs": recipe.epochs, "freeze_embeddings": recipe.freeze_embeddings,
               "train_layers": recipe.train_layers,
               "trained_on": sorted(kinds - {"length_tie"}), "left_out": left_out, "train_pairs": len(train),
