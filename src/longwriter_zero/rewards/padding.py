@@ -71,7 +71,7 @@ import numpy as np
 
 from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
 from longwriter_zero.rewards.repetition import answer_blocks
-from longwriter_zero.rewards.text_units import (CJK, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_term_ids,
+from longwriter_zero.rewards.text_units import (CJK, classify_tokens, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_term_ids,
                                                 answer_terms,
                                                 is_cjk, token_classes, tokenize_answer)
 
@@ -286,12 +286,7 @@ def _pad_class(token: str) -> int:
 
 
 def _pad_classes(tokens) -> np.ndarray:
-    cache = _PAD_CACHE
-    if len(cache) > 200_000:
-        cache.clear()
-    for tok in set(tokens).difference(cache):
-        cache[tok] = _pad_class(tok)
-    return np.fromiter(map(cache.__getitem__, tokens), dtype=np.int8, count=len(tokens))
+    return classify_tokens(tokens, _PAD_CACHE, _pad_class)
 
 
 def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,

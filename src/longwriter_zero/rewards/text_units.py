@@ -229,12 +229,16 @@ def _token_class(token: str) -> int:
 def token_classes(text: str) -> np.ndarray:
     """[T] class bits (``CJK``, ``LATIN`` word, ``FUNCTION``, ``CONTENT``) of the tokens of
     ``tokenize_answer(text)``, looked up once per distinct token (cached per answer)."""
-    tokens = tokenize_answer(text).tokens
-    cache = _CLASS_CACHE
+    return classify_tokens(tokenize_answer(text).tokens, _CLASS_CACHE, _token_class)
+
+
+def classify_tokens(tokens, cache: dict, classify) -> np.ndarray:
+    """[T] int8 ``classify(token)`` of each token, each distinct token classified once and kept in
+    ``cache`` (cleared past 200,000 entries)."""
     if len(cache) > 200_000:
         cache.clear()
     for tok in set(tokens).difference(cache):
-        cache[tok] = _token_class(tok)
+        cache[tok] = classify(tok)
     return np.fromiter(map(cache.__getitem__, tokens), dtype=np.int8, count=len(tokens))
 
 

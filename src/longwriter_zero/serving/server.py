@@ -415,6 +415,14 @@ def _sse_line(body: dict) -> str:
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
+def _sse_tail(chunk, job: AsyncJob, include_usage: bool, prompt_tokens: int, completion_tokens: int):
+    """A stream's last lines: the usage chunk (when asked for and the job finished) and ``[DONE]``."""
+    if include_usage and not job.open:
+        yield chunk([], {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                         "total_tokens": prompt_tokens + completion_tokens})
+    yield "data: [DONE]\n\n"
+
+
 async def _chat_sse(server: Server, job: AsyncJob, request, params: Params, completion_id: str, model: str,
                     prompt_tokens: int, include_usage: bool) -> AsyncIterator[str]:
     """Chat chunks in OpenAI's format, each choice as it is generated, ending with ``[DONE]``."""
@@ -440,10 +448,8 @@ async def _chat_sse(server: Server, job: AsyncJob, request, params: Params, comp
                 yield chunk([{"index": ev[1], "delta": {}, "finish_reason": ev[2], "logprobs": None}])
     except RuntimeError as exc:
         yield _sse_line(_error_body(str(exc), "server_error"))
-    if include_usage and not job.open:
-        yield chunk([], {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                         "total_tokens": prompt_tokens + completion_tokens})
-    yield "data: [DONE]\n\n"
+    for line in _sse_tail(chunk, job, include_usage, prompt_tokens, completion_tokens):
+        yield line
 
 
 async def _text_sse(server: Server, job: AsyncJob, request, params: Params, completion_id: str, model: str,
@@ -471,7 +477,5 @@ async def _text_sse(server: Server, job: AsyncJob, request, params: Params, comp
                 yield chunk([{"index": ev[1], "text": "", "finish_reason": ev[2], "logprobs": None}])
     except RuntimeError as exc:
         yield _sse_line(_error_body(str(exc), "server_error"))
-    if include_usage and not job.open:
-        yield chunk([], {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                         "total_tokens": prompt_tokens + completion_tokens})
-    yield "data: [DONE]\n\n"
+    for line in _sse_tail(chunk, job, include_usage, prompt_tokens, completion_tokens):
+        yield line
