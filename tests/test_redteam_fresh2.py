@@ -80,7 +80,7 @@ def test_fresh2_suite_schema_and_counts():
 
 def test_fresh2_problems_are_seen_on_a_damaged_copy():
     suite = redteam.load_suite(FOLDER)
-    damaged = {"essays": suite["essays"][:3], "hacks": suite["hacks"][:59],
+    damaged = {"essays": suite["essays"][1:], "hacks": suite["hacks"][:59],
                "honest_corpus": [r for r in suite["honest_corpus"] if r["lang"] == "en"]}
     problems = suite_problems(damaged)
     assert any("essays, want >= 4" in p for p in problems)
@@ -107,7 +107,7 @@ def test_fresh2_files_are_what_the_generator_writes():
 
 
 def test_units_and_sentences_by_hand():
-    assert maker.units("It's a test-case, 2 words? No: five.", "en") == 6
+    assert maker.units("It's a test-case, 2 words? No: five.", "en") == 7   # It's a test-case 2 words No five
     assert maker.units("我爱北京。OK then", "zh") == 4 + 2
     assert maker.sentences("One. Two! \"Three?\" four.", "en") == ["One.", "Two!", "\"Three?\" four."]
     assert maker.sentences("他说：“好。”我走了。", "zh") == ["他说：“好。”", "我走了。"]
