@@ -59,7 +59,10 @@ def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
             problems.append(f"{h['id']}: no kind")
         if h["lang"] != base["lang"] or h["prompt"] != base["prompt"] or h["range"] != base["range"]:
             problems.append(f"{h['id']}: lang/prompt/range differ from its essay")
-        n, target = maker.units(h["response"], h["lang"]), maker.units(base["response"], base["lang"])
+        if not h["response"].startswith("<think>") or "<answer>" not in h["response"]:
+            problems.append(f"{h['id']}: not in the <think>/<answer> output format")
+        n = maker.units(maker.answer_of(h["response"]), h["lang"])
+        target = maker.units(maker.answer_of(base["response"]), base["lang"])
         if abs(n - target) > maker.LENGTH_TOLERANCE * target:
             problems.append(f"{h['id']}: length {n}, its essay {target}")
     own = {h["kind"] for h in hacks} - set(maker.KNOWN_FAMILIES)
@@ -67,7 +70,7 @@ def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
         problems.append(f"{len(own)} kinds of the suite's own, want >= 10")
     for e in essays:
         lo, hi = e["range"]
-        if not lo <= maker.units(e["response"], e["lang"]) <= hi:
+        if not lo <= maker.units(maker.answer_of(e["response"]), e["lang"]) <= hi:
             problems.append(f"{e['id']}: outside its own range")
     return problems
 
@@ -112,3 +115,5 @@ def test_units_and_sentences_by_hand():
     assert maker.sentences("One. Two! \"Three?\" four.", "en") == ["One.", "Two!", "\"Three?\" four."]
     assert maker.sentences("他说：“好。”我走了。", "zh") == ["他说：“好。”", "我走了。"]
     assert maker.swap_synonyms("Maps matter.", {"maps": "charts"}, "en") == "Charts matter."
+    assert maker.wrap("plan", "text") == "<think>plan</think>\n<answer>\ntext\n</answer>"
+    assert maker.answer_of(maker.wrap("plan", "two\n\nparas")) == "two\n\nparas"
