@@ -43,7 +43,7 @@ from longwriter_zero.rewards.registry import register_reward
 from longwriter_zero.rewards.repetition import RepetitionConfig, analyze_repetition
 from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing
 
-PARTS = ("structure", "repetition", "exact_repeat_share", "copy_share", "skeleton_share", "near_dup_share",
+PARTS = ("structure", "repetition", "exact_repeat_share", "copy_share", "skeleton_share", "echo_share", "near_dup_share",
          "refrain_share", "repeated_share", "near_dup_paragraphs", "loop_rate", "padding", "other_language_share",
          "particle_share", "filler_share", "salad_share", "restated_share", "padded_share", "stuffing", "stuffed_share",
          "spread_share", "praise_share")

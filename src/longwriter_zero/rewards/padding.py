@@ -76,6 +76,12 @@ from longwriter_zero.rewards.text_units import (CJK, classify_tokens, FUNCTION, 
                                                 is_cjk, token_classes, tokenize_answer)
 
 PARTICLES = frozenset("的了啊呢吧呀嘛哦哈啦哇呐咯噢喔嘞呗啰嗯呃咧哩")
+# modal particles close a clause ("好吧。", "你呢？"); one followed directly by another character of
+# the clause ("外婆咯家嘞的后院") was put there for length
+MODAL_PARTICLES = PARTICLES - frozenset("的了")
+# spoken fillers and hedges (Chinese): counted with the particles, against the same allowance
+FILLER_ZH = ("就是说", "对吧", "罢了", "而已", "你知道", "怎么说呢", "然后呢", "这个嘛", "那么个")
+_FILLER_ZH_RE = re.compile("|".join(map(re.escape, FILLER_ZH)))
 INTENSIFIERS = frozenset("""very really just actually basically literally truly quite simply definitely certainly
 totally absolutely indeed extremely incredibly honestly clearly obviously essentially""".split())
 
@@ -188,7 +194,11 @@ _WANTS_ZH = re.compile(r"\bin (?:chinese|mandarin)\b|用中文|用汉语|以中�
 @dataclass(frozen=True)
 class PaddingConfig:
     language: bool = True               # mark units in the other language than the request's
+    gloss_max_tokens: int = 8           # an other-language unit this short on a short line that also holds
+    gloss_line_tokens: int = 40         # the request's language (at most this many tokens) is a gloss, not padding
     particle_rate: float = 0.10         # Chinese particles allowed, share of CJK characters
+    midclause_particles: int = 3        # modal particles inside a clause allowed (more: each one is padding)
+    midclause_rate: float = 0.01        # ... or this share of the CJK characters, whichever is larger
     intensifier_rate: float = 0.03      # English intensifiers allowed, share of Latin words
     filler_min_tokens: int = 6          # shorter units are never filler (short dialogue lines)
     filler_zh_rest: int = 2             # non-stock, non-function characters a Chinese filler unit may hold
@@ -258,6 +268,35 @@ def request_language(prompt: str) -> str:
     return "zh" if cjk >= latin else "en"
 
 
+def midclause_particles(tokens, unit: np.ndarray, particle: np.ndarray) -> int:
+    """Modal particles (``MODAL_PARTICLES``, among the ``particle`` [T] tokens) followed directly by
+    a CJK character of the same unit that is not a particle: inside a clause, where honest text
+    does not put them (particles end clauses)."""
+    if len(tokens) < 2:
+        return 0
+    idx = np.flatnonzero(particle[:-1] & (unit[:-1] == unit[1:]))
+    return sum(1 for i in idx.tolist() if tokens[i] in MODAL_PARTICLES and is_cjk(tokens[i + 1])
+               and tokens[i + 1] not in PARTICLES)
+
+
+def glossed_units(doc, cjk: np.ndarray, latin: np.ndarray, want: str, cfg: PaddingConfig = DEFAULT) -> np.ndarray:
+    """[S] units of at most ``gloss_max_tokens`` tokens on a line of at most ``gloss_line_tokens``
+    tokens that also holds text in the request's language (``want``: "en" or "zh") outside the
+    unit: a parallel entry (a term and its translation, a glossary or phrase list), never padding.
+    A translated copy of an essay puts whole paragraphs or sentences in the other language."""
+    starts = doc.sentence_starts
+    n_units = len(starts) - 1
+    own = latin if want == "en" else cjk
+    line = doc.line
+    line_len = np.bincount(line)
+    line_own = np.bincount(line, weights=own, minlength=len(line_len))
+    unit_len = np.diff(starts)
+    unit_own = np.bincount(doc.sentence, weights=own, minlength=n_units)
+    unit_line = line[starts[:-1]]
+    return ((unit_len <= cfg.gloss_max_tokens) & (line_len[unit_line] <= cfg.gloss_line_tokens)
+            & (line_own[unit_line] - unit_own > 0))
+
+
 def _is_generic_zh(unit: str, cfg: PaddingConfig = None) -> bool:
     """A Chinese unit made of stock phrases (``GENERIC_ZH``) and function characters only."""
     rest = _GENERIC_ZH_RE.sub("", unit)
@@ -325,13 +364,20 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
         other = ((unit_cjk > 0) & (unit_cjk >= unit_latin)) | ((foreign >= 3) & (foreign > english_func))
     elif want == "zh":
         other = (unit_latin > 0) & (unit_latin > unit_cjk)
+    if other.any():
+        other &= ~glossed_units(doc, cjk, latin, want, cfg)
 
     # 2. particles and intensifiers: excess counts
     # (in text said once: a chorus repeated with its particles is repetition's business)
     fresh = ~repeated if repeated is not None and len(repeated) == total else np.ones(total, dtype=bool)
-    particles = int(np.count_nonzero((pad & _PAD_PARTICLE).astype(bool) & fresh))
+    particle = (pad & _PAD_PARTICLE).astype(bool) & fresh
+    n_cjk = int((cjk & fresh).sum())
+    mid = midclause_particles(tokens, unit, particle)
+    inserted = max(0, mid - max(cfg.midclause_particles, cfg.midclause_rate * n_cjk))
+    spoken = sum(len(m.group(0)) for m in _FILLER_ZH_RE.finditer(answer)) if n_cjk else 0
+    particles = int(np.count_nonzero(particle)) - (mid if inserted else 0) + spoken
     intens = int(np.count_nonzero((pad & _PAD_INTENSIFIER).astype(bool) & fresh))
-    excess = (max(0.0, particles - cfg.particle_rate * int((cjk & fresh).sum()))
+    excess = (inserted + max(0.0, particles - cfg.particle_rate * n_cjk)
               + max(0.0, intens - cfg.intensifier_rate * int((latin & fresh).sum())))
 
     # 3. filler: every content word generic (English); stock phrases only (Chinese candidates)
