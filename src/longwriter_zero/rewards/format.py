@@ -46,7 +46,7 @@ from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing
 PARTS = ("structure", "repetition", "exact_repeat_share", "copy_share", "skeleton_share", "echo_share", "near_dup_share",
          "refrain_share", "repeated_share", "near_dup_paragraphs", "loop_rate", "padding", "other_language_share",
          "particle_share", "filler_share", "salad_share", "restated_share", "padded_share", "stuffing", "stuffed_share",
-         "spread_share", "praise_share")
+         "spread_share", "praise_share", "dispersed_share")
 
 
 def structure_score(completion: str, require_think: bool = True) -> float:
@@ -79,7 +79,7 @@ class FormatReward:
         structure = 1.0 if parsed.well_formed else 0.0
         rep = analyze_repetition(parsed.answer, self.repetition_cfg)
         pad = analyze_padding(parsed.answer, prompt, self.padding_cfg, rep.flagged)
-        stuff = analyze_stuffing(parsed.answer, prompt, self.stuffing_cfg)
+        stuff = analyze_stuffing(parsed.answer, prompt, self.stuffing_cfg, rep.flagged)
         score = structure
         if self.repetition:
             score *= rep.score
@@ -89,7 +89,7 @@ class FormatReward:
             score *= stuff.score
         parts = {"structure": structure, "repetition": rep.score, **rep.parts(), **pad.parts(),
                  "stuffing": stuff.score, "stuffed_share": stuff.stuffed_share, "spread_share": stuff.spread_share,
-                 "praise_share": stuff.praise_share}
+                 "praise_share": stuff.praise_share, "dispersed_share": stuff.dispersed_share}
         parts["near_dup_paragraphs"] = float(rep.near_dup_paragraphs)
         return score, parts
 
