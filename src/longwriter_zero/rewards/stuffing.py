@@ -52,7 +52,7 @@ from longwriter_zero.rewards.base import RewardOutput
 from longwriter_zero.rewards.registry import register_reward
 from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
 from longwriter_zero.rewards.repetition import answer_blocks
-from longwriter_zero.rewards.text_units import answer_term_ids, answer_terms, content_words, tokenize, tokenize_answer
+from longwriter_zero.rewards.text_units import CJK, answer_term_ids, token_classes, answer_terms, content_words, tokenize, tokenize_answer
 
 
 # evaluative words that say a text is good instead of making it good (adverbs in -ly count too)
@@ -99,7 +99,8 @@ class StuffingConfig:
     dispersed_min_count: int = 3    # terms used at least this often (and at most the spread allowance) ...
     dispersed_min_terms: int = 300  # ... in windows with at least this many content terms ...
     dispersed_window: int = 800    # ... of consecutive blocks of at least this many tokens ...
-    dispersed_tolerance: float = 0.09  # ... each use in a different block: this share of n costs nothing
+    dispersed_tolerance_en: float = 0.12  # ... each use in a different block: this share of n costs nothing
+    dispersed_tolerance_zh: float = 0.07  # ... (answers mostly CJK: Chinese bigram terms)
     dispersed_slope: float = 10.0   # score = 1 - dispersed_slope * (dispersed_share - dispersed_tolerance)
     slope: float = 10.0             # score = 1 - slope * max(stuffed_share, spread excess)
 
@@ -190,6 +191,14 @@ def dispersed_share(answer: str, prompt_terms: set, cfg: StuffingConfig = DEFAUL
     return counted / judged if judged else 0.0
 
 
+def dispersed_tolerance(answer: str, cfg: StuffingConfig = DEFAULT) -> float:
+    """``dispersed_tolerance_zh`` for answers whose tokens are mostly CJK characters, else
+    ``dispersed_tolerance_en``."""
+    classes = token_classes(answer)
+    cjk = int(np.count_nonzero(classes & CJK))
+    return cfg.dispersed_tolerance_zh if 2 * cjk > len(classes) else cfg.dispersed_tolerance_en
+
+
 def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT,
                      repeated: np.ndarray | None = None) -> StuffingReport:
     """Rates of the answer's content terms against the prompt and the ordinary-text allowance.
@@ -232,7 +241,7 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
     dispersed = dispersed_share(answer, prompt_terms, cfg, repeated) if judged else 0.0
     penalty = max(cfg.slope * stuffed_share, cfg.slope * (spread_share - cfg.spread_tolerance),
                   cfg.praise_slope * (praise - cfg.praise_rate),
-                  cfg.dispersed_slope * (dispersed - cfg.dispersed_tolerance))
+                  cfg.dispersed_slope * (dispersed - dispersed_tolerance(answer, cfg)))
     score = min(1.0, max(0.0, 1.0 - penalty))
     return StuffingReport(score, judged, n, stuffed_share, spread_share, praise, dispersed, top_k_share, zipf,
                           top_terms)
