@@ -92,7 +92,7 @@ class RepetitionConfig:
     skeleton_min_grams: int = 6       # units with fewer skeleton n-grams are not judged this way
     echo_jaccard: float = 0.4         # exact Jaccard of unit signatures (words, CJK bigrams) that marks an echo
     echo_min_terms: int = 8           # units with smaller signatures are never echoes
-    echo_dense_df: int = 24           # signature elements in more units than this go through a dense product
+    echo_dense_df: int = 16           # signature elements in more units than this are counted through bitsets
     min_paragraph_tokens: int = 12    # shorter paragraphs are pooled into blocks
     pool_tokens: int = 40             # pooled runs of short paragraphs form blocks of this size
     block_max_tokens: int = 160       # longer paragraphs are cut into sentence-aligned chunks
@@ -475,12 +475,22 @@ def unit_signatures(doc: TokenizedAnswer, hashes: np.ndarray, cjk: np.ndarray) -
     return _unique_pairs(owner, term)
 
 
+_BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def popcount(x: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64 element (``np.bitwise_count`` where numpy has it)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(x)
+    return _BYTE_BITS[x[..., None].view(np.uint8)].sum(axis=-1)
+
+
 def echo_similarity(owner: np.ndarray, term: np.ndarray, n_units: int, min_terms: int,
-                    dense_df: int = 24) -> np.ndarray:
+                    dense_df: int = 16) -> np.ndarray:
     """[S] for each unit, the highest exact Jaccard similarity of its signature set with any
     earlier unit's (both sets at least ``min_terms`` elements; 0 otherwise). Intersections come
-    from an inverted index for elements in at most ``dense_df`` units and from a dense product
-    for the frequent ones, so every pair is exact."""
+    from an inverted index for elements in at most ``dense_df`` units and from bitset
+    intersections for the frequent ones, so every pair is exact."""
     best = np.zeros(n_units)
     size = np.bincount(owner, minlength=n_units)
     keep = size[owner] >= min_terms
@@ -497,9 +507,10 @@ def echo_similarity(owner: np.ndarray, term: np.ndarray, n_units: int, min_terms
     inter = pair_overlap(o[~frequent], term[~frequent], n)
     if frequent.any():
         f_ids = np.unique(term[frequent], return_inverse=True)[1].reshape(-1)
-        dense = np.zeros((n, int(f_ids.max()) + 1), dtype=np.float32)
-        dense[o[frequent], f_ids] = 1.0
-        inter += dense @ dense.T
+        bits = np.zeros((n, int(f_ids.max()) // 64 + 1), dtype=np.uint64)     # membership bitsets
+        np.bitwise_or.at(bits, (o[frequent], f_ids // 64), np.left_shift(np.uint64(1), (f_ids % 64).astype(np.uint64)))
+        for w in range(bits.shape[1]):
+            inter += popcount(bits[:, w, None] & bits[None, :, w])
     sz = size[units].astype(np.float64)
     jac = inter / np.maximum(sz[:, None] + sz[None, :] - inter, 1.0)
     jac = np.tril(jac, -1)                        # [later, earlier]
