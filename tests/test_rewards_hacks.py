@@ -223,8 +223,9 @@ ABLATIONS = {
                        "padding": {"restate_tolerance_zh": 1.0}},
     "translation_en_zh": {"padding": {"language": False}},
     "translation_zh_en": {"padding": {"language": False}},
-    # (inserted particles also stretch clauses past the unpunctuated-salad length: switched off too)
-    "particles_zh": {"padding": {"particle_rate": 1.0, "salad_zh_share": 1.01}},
+    # (inserted particles also stretch clauses past the unpunctuated-salad length, and sit inside
+    # clauses: those checks switched off too)
+    "particles_zh": {"padding": {"particle_rate": 1.0, "salad_zh_share": 1.01, "midclause_particles": 10**6}},
     "filler_en": {"padding": {"filler_min_tokens": 10**6}},
     "word_salad_en": {"padding": {"salad_min_words": 10**6}},
     # (25 praise words in every paragraph also look like restatement: switched off too)

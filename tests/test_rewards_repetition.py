@@ -53,7 +53,7 @@ def test_exact_sentence_repeat_share_hand_computed():
     assert report.total_tokens == 21
     assert report.exact_repeat_share == pytest.approx(7 / 21)
     assert report.repeated_share == pytest.approx(7 / 21)
-    assert report.score == pytest.approx(1 - 2 * (7 / 21 - 0.02))           # 2% of repeats tolerated
+    assert report.score == pytest.approx(1 - 3 * (7 / 21 - 0.02))           # 2% of repeats tolerated, slope 3
 
 
 def test_short_sentences_are_not_repeats():
@@ -80,7 +80,7 @@ def test_loop_rate_hand_computed():
     report = rep.analyze_repetition(text)
     loop_excess = (5 / 9 - 0.1) / 0.9
     assert report.loop_rate == pytest.approx(5 / 9)
-    assert report.score == pytest.approx(max(0.0, 1 - 2 * loop_excess))
+    assert report.score == pytest.approx(max(0.0, 1 - rep.DEFAULT.slope * loop_excess))
 
 
 def test_loops_do_not_cross_paragraphs():
@@ -153,7 +153,7 @@ def test_padding_share_drives_score():
     padded = paraphrase_pad(essay, random.Random(0), share=0.35)
     report = rep.analyze_repetition(padded)
     assert 0.3 <= report.near_dup_share <= 0.45
-    assert report.score == pytest.approx(max(0.0, 1 - 2 * (report.repeated_share - 0.02)))
+    assert report.score == pytest.approx(max(0.0, 1 - 3 * (report.repeated_share - 0.02)))
 
 
 def test_metrics_hand_computed():

@@ -61,7 +61,7 @@ class FormatReward:
     name = "format"
 
     def __init__(self, require_think: bool = True, repetition: bool = True, near_duplicates: bool = True,
-                 stuffing_penalty: bool = True, padding: bool = True, repetition_slope: float = 2.0,
+                 stuffing_penalty: bool = True, padding: bool = True, repetition_slope: float = 3.0,
                  shingle_jaccard: float = RepetitionConfig.shingle_jaccard,
                  content_containment: float = RepetitionConfig.content_containment):
         self.require_think = require_think

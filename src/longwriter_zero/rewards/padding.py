@@ -217,7 +217,7 @@ class PaddingConfig:
     restate_tolerance_zh: float = 0.16  # ... (Chinese bigrams: more terms per word, lower shares)
     restate_scale: float = 2.0          # padding per unit of pervasive share above the tolerance
     tolerance: float = 0.04             # padded share that costs nothing
-    slope: float = 4.0                  # score = 1 - slope * (padded_share - tolerance)
+    slope: float = 6.0                  # score = 1 - slope * (padded_share - tolerance)
 
 
 DEFAULT = PaddingConfig()

@@ -113,7 +113,7 @@ class RepetitionConfig:
     refrain_min_budget: int = 120     # ... or this many tokens (short verse can be mostly refrain)
     loop_n: int = 4                   # n of the in-unit loop measure
     loop_tolerance: float = 0.1       # in-unit repeated-n-gram rate that costs nothing
-    slope: float = 2.0                # score = 1 - slope * (share - tolerance) (clipped to [0, 1])
+    slope: float = 3.0                # score = 1 - slope * (share - tolerance) (clipped to [0, 1])
     tolerance: float = 0.02           # repeated share that costs nothing (a sentence said twice for effect)
 
 
