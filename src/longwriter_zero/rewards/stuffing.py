@@ -99,6 +99,7 @@ class StuffingConfig:
     dispersed_min_count: int = 3    # terms used at least this often (and at most the spread allowance) ...
     dispersed_min_terms: int = 300  # ... in windows with at least this many content terms ...
     dispersed_window: int = 800    # ... of consecutive blocks of at least this many tokens ...
+    dispersed_slack: int = 1        # ... in as many blocks as uses (at most the window's blocks) less this
     dispersed_tolerance_en: float = 0.12  # ... each use in a different block: this share of n costs nothing
     dispersed_tolerance_zh: float = 0.07  # ... (answers mostly CJK: Chinese bigram terms)
     dispersed_slope: float = 10.0   # score = 1 - dispersed_slope * (dispersed_share - dispersed_tolerance)
@@ -186,7 +187,8 @@ def dispersed_share(answer: str, prompt_terms: set, cfg: StuffingConfig = DEFAUL
         n_blocks = np.bincount(np.unique(ids * width + blk + 1) // width, minlength=len(in_prompt))
         cap = max(cfg.spread_min_count, cfg.spread_rate * n)
         band = ((counts >= cfg.dispersed_min_count) & (counts <= cap) & ~in_prompt
-                & (n_blocks >= np.minimum(counts, n_blocks_window)))
+                & (n_blocks >= np.minimum(counts, n_blocks_window) - cfg.dispersed_slack)
+                & (n_blocks >= cfg.dispersed_min_count))
         counted += int(counts[band].sum())
     return counted / judged if judged else 0.0
 
