@@ -215,3 +215,28 @@ def test_midclause_particles_count_in_full_and_fail_without_the_check():
     assert analyze_padding(padded, "请写一篇文章。", PaddingConfig(midclause_particles=10**6)).score == 1.0
     # the honest essay: no particle inside a clause above the allowance
     assert analyze_padding(essay, "请写一篇文章。").particle_share == 0.0
+
+
+KEYWORDS = ("ochre, lantern, quarry, velvet, orbit, thistle, cobalt, harbor, meridian, saffron, juniper, glacier, "
+            "pylon, marble, falcon, tundra, ember, quiver, lattice, monsoon, cinder, prairie, walnut, basalt, "
+            "cipher, zephyr.")                                                              # 26 words
+ENUMERATION = "We packed tents, stoves, maps, torches, ropes, boots, and a first-aid kit."   # 12 tokens
+
+
+def test_long_keyword_enumerations_are_salad():
+    report = analyze_padding(f"{ENUMERATION}\n\n- {KEYWORDS}", "Write about camping.")
+    assert report.salad_share == pytest.approx(26 / 38)          # the list item, not the enumeration
+    # without the length cap the comma list (and the list item) are exempt as enumerations
+    off = analyze_padding(f"{ENUMERATION}\n\n- {KEYWORDS}", "Write about camping.",
+                          PaddingConfig(salad_enum_max_words=10**6))
+    assert off.salad_share == 0.0
+
+
+def test_chinese_keyword_lists_are_salad():
+    items = "创新、协同、赋能、闭环、抓手、落地、提质、增效、纵深、引领、前瞻、多维、融合"          # 12 、, 26 characters
+    text = f"我们准备了帐篷、炉子和地图。\n\n{items}。"                                  # 12 + 26 tokens
+    report = analyze_padding(text, "写一写露营。")
+    assert report.salad_share == pytest.approx(26 / 38)
+    assert analyze_padding(text, "写一写露营。", PaddingConfig(salad_zh_enum_items=0)).salad_share == 0.0
+    # the honest minutes' attendee list (4 、) is not one
+    assert analyze_padding("出席：刘敏、王磊、赵婷、孙浩、陈晨。", "会议纪要").salad_share == 0.0

@@ -209,6 +209,8 @@ class PaddingConfig:
     salad_zh_clause: int = 20           # clauses of at least this many characters without punctuation
     salad_zh_share: float = 0.45        # holding at least this share of the characters are salad
     salad_words_per_comma: int = 4      # a unit with more commas than words / this is an enumeration
+    salad_enum_max_words: int = 24      # ... (and a list item or table cell is structure) up to this many tokens
+    salad_zh_enum_items: int = 12       # a line with this many "、" is a Chinese keyword list (0: off)
     salad_broken_pairs: int = 2         # impossible pairs ("the of", "of in") that make a unit salad
     salad_broken_rate: float = 0.015    # ... or a block, at this rate per token (and at least 3)
     restate_min_blocks: int = 4         # blocks needed before restatement is judged
@@ -415,14 +417,21 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
         for s in candidates:
             a, b = int(starts[s]), int(starts[s + 1])
             line = lines[doc.line[a]]
-            if _STRUCTURED_LINE.search(line):
+            too_long = b - a > cfg.salad_enum_max_words           # no honest enumeration runs this long
+            if _STRUCTURED_LINE.search(line) and not too_long:
                 continue
             share = min(1.0, (b - a) / line_words[doc.line[a]])      # the unit's share of its line
             if en_cand[s]:
-                salad[s] = (line.count(",") * share * cfg.salad_words_per_comma < b - a
+                salad[s] = ((too_long or line.count(",") * share * cfg.salad_words_per_comma < b - a)
                             and len(set(tokens[a:b])) >= cfg.salad_distinct * (b - a))
             else:
                 salad[s] = (line.count("、") + line.count("，")) * share < unit_cjk[s] / 8
+    # Chinese keyword lists: a line enumerating more items with "、" than any honest sentence does
+    if cfg.salad_zh_enum_items and answer.count("、") >= cfg.salad_zh_enum_items:
+        all_lines = [line for line in answer.split("\n") if TOKEN.search(line)]
+        listed = np.array([line.count("、") >= cfg.salad_zh_enum_items for line in all_lines])
+        if listed.any():
+            salad |= listed[doc.line[starts[:-1]]] & ~english
     marked = other | filler | salad
     marked_tokens = float(unit_len[marked].sum())
     # Chinese without clause punctuation: characters strung together past any sentence shape
