@@ -240,3 +240,11 @@ def test_chinese_keyword_lists_are_salad():
     assert analyze_padding(text, "写一写露营。", PaddingConfig(salad_zh_enum_items=0)).salad_share == 0.0
     # the honest minutes' attendee list (4 、) is not one
     assert analyze_padding("出席：刘敏、王磊、赵婷、孙浩、陈晨。", "会议纪要").salad_share == 0.0
+
+
+def test_requested_word_lists_are_not_salad():
+    text = f"{ENUMERATION}\n\n{KEYWORDS}"
+    assert analyze_padding(text, "Write about camping.").salad_share > 0
+    assert analyze_padding(text, "List twenty-six nouns for a camping word game.").salad_share == 0.0
+    items = "创新、协同、赋能、闭环、抓手、落地、提质、增效、纵深、引领、前瞻、多维、融合。"
+    assert analyze_padding(items, "列出十三个热门词语。").salad_share == 0.0

@@ -187,6 +187,9 @@ os da dos das em não uma ao pelo pela são muito também
 """.split()) - frozenset(STOPWORDS)
 _WANTS_OTHER = re.compile(r"\bin (?:french|spanish|german|italian|portuguese|japanese|korean|russian|arabic)\b"
                           r"|用(?:法语|西班牙语|德语|意大利语|葡萄牙语|日语|韩语|俄语)")
+# a request for a list of words or names: long enumerations are the answer, not padding
+_WANTS_LIST = re.compile(r"\b(?:list|lists|adjectives|nouns|verbs|names|keywords|synonyms|vocabulary|tags|hashtags)\b"
+                         r"|列出|列举|词语|词汇|关键词|名单|清单")
 _WANTS_EN = re.compile(r"\bin english\b|用英文|用英语|以英文|以英语|英文写|英语写|英文回答|英语回答|英文撰写|英语撰写")
 _WANTS_ZH = re.compile(r"\bin (?:chinese|mandarin)\b|用中文|用汉语|以中文|以汉语|中文写|中文回答|中文撰写")
 
@@ -393,6 +396,7 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
 
     # 4. salad: few function words, many distinct words; lines that are structure never are
     n_func = per_unit(func)
+    wants_list = bool(_WANTS_LIST.search(prompt.lower()))
     # determiner followed by a function word inside one unit: "the of", "a the" (random word order)
     broken = np.zeros(total, dtype=bool)
     if total > 1:
@@ -417,7 +421,7 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
         for s in candidates:
             a, b = int(starts[s]), int(starts[s + 1])
             line = lines[doc.line[a]]
-            too_long = b - a > cfg.salad_enum_max_words           # no honest enumeration runs this long
+            too_long = b - a > cfg.salad_enum_max_words and not wants_list  # no honest enumeration runs this long
             if _STRUCTURED_LINE.search(line) and not too_long:
                 continue
             share = min(1.0, (b - a) / line_words[doc.line[a]])      # the unit's share of its line
@@ -427,7 +431,7 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
             else:
                 salad[s] = (line.count("、") + line.count("，")) * share < unit_cjk[s] / 8
     # Chinese keyword lists: a line enumerating more items with "、" than any honest sentence does
-    if cfg.salad_zh_enum_items and answer.count("、") >= cfg.salad_zh_enum_items:
+    if cfg.salad_zh_enum_items and not wants_list and answer.count("、") >= cfg.salad_zh_enum_items:
         all_lines = [line for line in answer.split("\n") if TOKEN.search(line)]
         listed = np.array([line.count("、") >= cfg.salad_zh_enum_items for line in all_lines])
         if listed.any():
