@@ -90,7 +90,7 @@ class RepetitionConfig:
     skeleton_n: int = 6               # skeleton n-grams (symbols: function words and slots) ...
     skeleton_containment: float = 0.75 # ... of which this share seen in earlier units marks a repeat
     skeleton_min_grams: int = 6       # units with fewer skeleton n-grams are not judged this way
-    echo_jaccard: float = 0.4         # exact Jaccard of unit signatures (words, CJK bigrams) that marks an echo
+    echo_jaccard: float = 0.45        # exact Jaccard of unit signatures (words, CJK bigrams) that marks an echo
     echo_min_terms: int = 8           # units with smaller signatures are never echoes
     echo_dense_df: int = 16           # signature elements in more units than this are counted through bitsets
     min_paragraph_tokens: int = 12    # shorter paragraphs are pooled into blocks
