@@ -511,10 +511,14 @@ def echo_similarity(owner: np.ndarray, term: np.ndarray, n_units: int, min_terms
         np.bitwise_or.at(bits, (o[frequent], f_ids // 64), np.left_shift(np.uint64(1), (f_ids % 64).astype(np.uint64)))
         for w in range(bits.shape[1]):
             inter += popcount(bits[:, w, None] & bits[None, :, w])
-    sz = size[units].astype(np.float64)
-    jac = inter / np.maximum(sz[:, None] + sz[None, :] - inter, 1.0)
-    jac = np.tril(jac, -1)                        # [later, earlier]
-    best[units] = jac.max(axis=1)
+    inter = inter.astype(np.float32)
+    sz = size[units].astype(np.float32)
+    union = sz[:, None] + sz[None, :]
+    union -= inter
+    np.maximum(union, 1.0, out=union)
+    inter /= union                                # Jaccard, [later, earlier] below the diagonal
+    inter *= np.arange(n)[:, None] > np.arange(n)[None, :]
+    best[units] = inter.max(axis=1)
     return best
 
 
