@@ -14,11 +14,18 @@ padding; the union is ``padded_share``:
    Chinese sentences (and a Chinese name in an English one) are never marked. For an English
    request, a unit with at least three function words of French, Spanish, German, Italian or
    Portuguese (``FOREIGN_FUNCTION``), more than its English ones, is another language too; a
-   request written in, or asking for, another language is not judged.
+   request written in, or asking for, another language is not judged. A short other-language
+   unit (at most ``gloss_max_tokens``) on a short line (at most ``gloss_line_tokens``) that also
+   holds the request's language is a gloss beside its term (a phrase list, a glossary) and is
+   not marked (``glossed_units``).
 2. **Particles and intensifiers.** Chinese modal and structural particles
-   (``PARTICLES``: 的 了 啊 呢 吧 呀 嘛 ...) above ``particle_rate`` of the CJK characters
-   (honest prose stays near 6%), and English intensifiers (``INTENSIFIERS``: very, really,
-   just, ...) above ``intensifier_rate`` of the Latin words; the excess count is padding.
+   (``PARTICLES``: 的 了 啊 呢 吧 呀 嘛 ...) and spoken fillers (``FILLER_ZH``: 就是说, 对吧,
+   罢了, ...) above ``particle_rate`` of the CJK characters (honest prose stays near 6%), and
+   English intensifiers (``INTENSIFIERS``: very, really, just, ...) above ``intensifier_rate``
+   of the Latin words; the excess count is padding. A modal particle directly followed by a
+   character of its clause that is not a particle ("外婆咯家嘞的后院": particles end clauses)
+   counts in full past ``max(midclause_particles, midclause_rate * CJK characters)``
+   (``midclause_particles``).
 3. **Filler sentences.** A unit of at least ``filler_min_tokens`` tokens whose content words
    are all generic (``GENERIC_EN``: important, aspect, consider, ...), or a Chinese unit that is
    nothing but stock phrases (``GENERIC_ZH``: 众所周知, 值得注意的是, ...) and function
@@ -31,7 +38,10 @@ padding; the union is ``padded_share``:
    ``salad_function_share`` function words and at least ``salad_distinct`` distinct words
    (no grammar, no repetition: a string of unrelated words) is marked. (A Chinese analogue, few
    function characters, was dropped: it marked honest minutes, FAQs and news.) Short units, table rows, list items, headings and comma-separated enumerations
-   (at least one comma per ``salad_words_per_comma`` words) are never salad. Words in random
+   (at least one comma per ``salad_words_per_comma`` words) are never salad, unless longer than
+   ``salad_enum_max_words`` (no honest enumeration runs that long); a line with at least
+   ``salad_zh_enum_items`` "、" is a Chinese keyword list, salad too. A request for a list of
+   words or names keeps its long enumerations. Words in random
    order that keep a natural share of function words are caught by grammar instead: pairs
    English never writes, a determiner followed directly by a function word ("the of", "a the",
    "their is") or two prepositions in a row ("of in", "to with"); a unit with at least
@@ -57,8 +67,8 @@ Score::
     padded_share = (|marked tokens| + particle and intensifier excess) / |tokens| + restatement
     score        = max(0, 1 - slope * max(0, padded_share - tolerance))
 
-so honest text (padding within the 4% tolerance) scores 1.0, an answer that is a sixth padding
-scores about 0.5 and one that is 29% padding 0. The format reward multiplies this score in
+so honest text (padding within the 4% tolerance) scores 1.0, an answer that is an eighth padding
+scores about 0.5 and one that is a fifth padding 0.04. The format reward multiplies this score in
 (``FormatReward(padding=False)`` turns it off).
 """
 

@@ -24,6 +24,11 @@ A unit is a **repeat** when any of these holds against the text before it:
    each run of content words collapsed to one slot) equals an earlier unit's, with at least
    ``skeleton_min_function`` function words and ``skeleton_min_slots`` slots. A copy whose
    content words are all swapped for synonyms keeps the skeleton.
+5. *echo*: the exact Jaccard similarity of its signature (its set of Latin-script tokens,
+   function words included, and CJK character bigrams; at least ``echo_min_terms`` elements)
+   with some earlier unit's is at least ``echo_jaccard``: a sentence said again as a
+   paraphrase, reordered or with its function words changed ("In other words, ..."). Every pair
+   is compared exactly (rare elements through an inverted index, frequent ones through bitsets).
 
 A block is a **near duplicate** of an earlier block when the exact Jaccard similarity of their
 word-3-shingle sets is at least ``shingle_jaccard`` (light rewording), or when the IDF-weighted
@@ -59,8 +64,8 @@ Score::
     loop_excess    = max(0, loop_rate - loop_tolerance) / (1 - loop_tolerance)
     score          = max(0, 1 - slope * max(0, repeated_share - tolerance)) * max(0, 1 - slope * loop_excess)
 
-With ``slope = 2`` an answer that is one third repeats scores 1/3 and one that is half repeats
-scores 0; the first occurrence of anything is never counted. An empty answer scores 1.0.
+With ``slope = 3`` an answer that is a fifth repeats scores 0.46 and one that is a third
+repeats 0.06; the first occurrence of anything is never counted. An empty answer scores 1.0.
 
 ``repetition_metrics`` adds evaluation figures that are not part of the score: distinct-n
 (n = 1, 2, 3), the repeated-4-gram rate over the whole answer and the zlib compression ratio.

@@ -26,8 +26,16 @@ ordinary-text expectation and with the prompt:
   review that praises a book, a little more) the excess counts, ``praise_slope`` per unit.
   Sprinkled over thirty different praise words, no term passes its own allowance; the total
   does.
+- Dispersed terms, a total cap that needs no word list (``dispersed_share``): uses of
+  non-request terms used ``dispersed_min_count`` times or more, within the spread allowance,
+  whose uses each fall in a different block (less ``dispersed_slack``), per window of blocks of
+  ``dispersed_window`` tokens. Inserted terms are scattered one per paragraph; an honest text's
+  mid-frequency words cluster where their subject is discussed. Above ``dispersed_tolerance_en``
+  (mostly Latin script) or ``dispersed_tolerance_zh`` (mostly CJK: bigram terms) it costs
+  ``dispersed_slope`` per unit.
 - Score ``= max(0, 1 - max(slope * stuffed_share, slope * (spread_share - spread_tolerance),
-  praise_slope * (praise_share - praise_rate)))``; 1.0 means no stuffing.
+  praise_slope * (praise_share - praise_rate), dispersed_slope * (dispersed_share - tolerance)))``;
+  1.0 means no stuffing.
 
 For monitoring, the report also carries the top-k share of non-prompt terms and the share
 Zipf's law (exponent 1) would give the top k of the answer's own vocabulary,
