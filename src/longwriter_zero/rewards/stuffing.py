@@ -60,7 +60,8 @@ from longwriter_zero.rewards.base import RewardOutput
 from longwriter_zero.rewards.registry import register_reward
 from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
 from longwriter_zero.rewards.repetition import answer_blocks
-from longwriter_zero.rewards.text_units import CJK, answer_term_ids, token_classes, answer_terms, content_words, tokenize, tokenize_answer
+from longwriter_zero.rewards.text_units import (CJK, answer_term_ids, answer_terms, content_words, token_classes,
+                                                tokenize, tokenize_answer)
 
 
 # evaluative words that say a text is good instead of making it good (adverbs in -ly count too)
@@ -134,7 +135,8 @@ class StuffingReport:
         over = [t for t in self.top_terms if t[4]]
         return {"score": self.score, "judged": float(self.judged), "content_terms": float(self.content_terms),
                 "stuffed_share": self.stuffed_share, "spread_share": self.spread_share,
-                "praise_share": self.praise_share, "dispersed_share": self.dispersed_share, "top_k_share": self.top_k_share,
+                "praise_share": self.praise_share, "dispersed_share": self.dispersed_share,
+                "top_k_share": self.top_k_share,
                 "zipf_top_k_share": self.zipf_top_k_share, "over_used_terms": float(len(over)),
                 "top_rate": self.top_terms[0][2] if self.top_terms else 0.0}
 
@@ -146,9 +148,10 @@ def _harmonic(n: int) -> float:
 def dispersed_share(answer: str, prompt_terms: set, cfg: StuffingConfig = DEFAULT,
                     repeated: np.ndarray | None = None) -> float:
     """Uses of non-request content terms that occur ``dispersed_min_count`` times or more but
-    within the spread allowance (``max(spread_min_count, spread_rate * n)``), where every use
-    falls in a different block (paragraphs, long ones cut, short ones pooled:
-    ``repetition.answer_blocks``) until the blocks run out, divided by ``n``. Terms inserted for
+    within the spread allowance (``max(spread_min_count, spread_rate * n)``), whose uses fall in
+    as many different blocks (paragraphs, long ones cut, short ones pooled:
+    ``repetition.answer_blocks``) as there are uses, up to the window's blocks, less
+    ``dispersed_slack``, and in at least ``dispersed_min_count`` blocks; divided by ``n``. Terms inserted for
     length are scattered evenly, a few per paragraph; an honest text's mid-frequency words
     cluster where their subject is discussed. Measured per window of consecutive blocks of at
     least ``dispersed_window`` tokens (a long answer's windows are judged like short answers,
