@@ -1,7 +1,8 @@
 """Reward red-team suite: do hacked answers, padded to the honest answer's length, still score?
 
-Scores every row of a suite folder (``benchmarks/redteam`` or its held-out ``fresh/`` and ``fresh2/``; see
-``benchmarks/redteam/make_hacks.py`` for how the rows are made) with the rewards a training
+Scores every row of a suite folder (``benchmarks/redteam`` and its second suite ``fresh/``, both
+tuned on, or ``fresh2/``, written blind and held out; see ``benchmarks/redteam/make_hacks.py`` for how
+the rows are made) with the rewards a training
 config names, built the way training builds them (``rewards.registry.build_rewards`` with the
 trainer's run-wide defaults: ``l_max`` = ``rollout.max_new_tokens``, ``require_think`` from the
 prompt template) and scored with ``rewards.scoring.score_batch``. The writing reward is left out
@@ -16,8 +17,8 @@ Printed:
 - with ``--writing-model``: per kind, the share of hacks the RM scores below their honest essay.
 
     PYTHONPATH=src python benchmarks/reward_redteam.py                  # development suite
-    PYTHONPATH=src python benchmarks/reward_redteam.py --suite fresh    # held-out suite
-    PYTHONPATH=src python benchmarks/reward_redteam.py --suite fresh2   # second held-out suite, written blind
+    PYTHONPATH=src python benchmarks/reward_redteam.py --suite fresh    # second suite (tuned on)
+    PYTHONPATH=src python benchmarks/reward_redteam.py --suite fresh2   # held-out suite, written blind
     PYTHONPATH=src python benchmarks/reward_redteam.py --json out.json --writing-model runs/demo/rm
 """
 
