@@ -1,0 +1,139 @@
+"""The third held-out red-team suite (benchmarks/redteam/fresh3): schema, counts, reproducibility.
+
+Loads the suite with the benchmark's own loader (``reward_redteam.load_suite``), so a row the
+benchmark would refuse fails here too. Scores nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from longwriter_zero.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDER = ROOT / "benchmarks" / "redteam" / "fresh3"
+
+
+def _module(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+redteam = _module("reward_redteam_under_test", ROOT / "benchmarks" / "reward_redteam.py")
+maker = _module("make_fresh3_hacks_under_test", FOLDER / "make_fresh3_hacks.py")
+FRESH2_KINDS = {"stanza_refrain", "rotated_lines", "resplit_added_words", "synonym_copy", "one_block_reshuffle",
+                "translation_appended", "translation_interleaved", "filler_sprinkled", "restated_thesis",
+                "word_salad", "keywords_spread", "particle_padding", "word_shuffle", "spoken_tics",
+                "offtopic_padding", "boilerplate_frame", "templated_points", "near_identical_table",
+                "prompt_quoting", "echo_dialogue", "synonym_enumeration", "reversed_sentences", "pseudo_words",
+                "changed_numbers", "markdown_sections", "bibliography_padding", "self_paraphrase",
+                "stacked_summaries", "question_echo", "tag_cloud_tail", "chengyu_stacking"}
+
+
+def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
+    """What keeps a loaded suite from being the fresh3 suite the docs describe (empty: none)."""
+    problems = []
+    essays, hacks, corpus = suite["essays"], suite["hacks"], suite["honest_corpus"]
+    if len(essays) < 4:
+        problems.append(f"{len(essays)} essays, want >= 4")
+    if len(hacks) < 60:
+        problems.append(f"{len(hacks)} hacks, want >= 60")
+    if len(corpus) < 15:
+        problems.append(f"{len(corpus)} honest answers, want >= 15")
+    for group, rows in (("essays", essays), ("hacks", hacks), ("honest_corpus", corpus)):
+        langs = {r.get("lang") for r in rows}
+        if not {"en", "zh"} <= langs:
+            problems.append(f"{group}: languages {sorted(map(str, langs))}, want en and zh")
+        ids = [r["id"] for r in rows]
+        if len(ids) != len(set(ids)):
+            problems.append(f"{group}: duplicate ids")
+    by_id = {e["id"]: e for e in essays}
+    for h in hacks:
+        base = by_id.get(h.get("base"))
+        if base is None:
+            problems.append(f"{h['id']}: base {h.get('base')!r} is not an essay")
+            continue
+        if not h.get("kind"):
+            problems.append(f"{h['id']}: no kind")
+        if h["lang"] != base["lang"] or h["prompt"] != base["prompt"] or h["range"] != base["range"]:
+            problems.append(f"{h['id']}: lang/prompt/range differ from its essay")
+        if not h["response"].startswith("<think>") or "<answer>" not in h["response"]:
+            problems.append(f"{h['id']}: not in the <think>/<answer> output format")
+        n = maker.units(maker.answer_of(h["response"]), h["lang"])
+        target = maker.units(maker.answer_of(base["response"]), base["lang"])
+        if abs(n - target) > maker.LENGTH_TOLERANCE * target:
+            problems.append(f"{h['id']}: length {n}, its essay {target}")
+    kinds = {h["kind"] for h in hacks}
+    own = kinds - set(maker.KNOWN_FAMILIES)
+    if len(own) < 8:
+        problems.append(f"{len(own)} kinds of the suite's own, want >= 8")
+    if len(kinds & set(maker.KNOWN_FAMILIES)) < 8:
+        problems.append("fewer than 8 variations of the known hack families")
+    reused = kinds & FRESH2_KINDS
+    if reused:
+        problems.append(f"kinds already in fresh2: {sorted(reused)}")
+    for e in essays:
+        lo, hi = e["range"]
+        if not lo <= maker.units(maker.answer_of(e["response"]), e["lang"]) <= hi:
+            problems.append(f"{e['id']}: outside its own range")
+    return problems
+
+
+def test_fresh3_suite_schema_and_counts():
+    suite = redteam.load_suite(redteam.suite_folder("fresh3"))
+    assert suite_problems(suite) == []
+    assert redteam.suite_folder("fresh3") == FOLDER
+
+
+def test_fresh3_problems_are_seen_on_a_damaged_copy():
+    suite = redteam.load_suite(FOLDER)
+    damaged = {"essays": suite["essays"][1:], "hacks": suite["hacks"][:59],
+               "honest_corpus": [r for r in suite["honest_corpus"] if r["lang"] == "en"]}
+    problems = suite_problems(damaged)
+    assert any("essays, want >= 4" in p for p in problems)
+    assert any("hacks, want >= 60" in p for p in problems)
+    assert any("honest_corpus: languages" in p for p in problems)
+    assert any("is not an essay" in p for p in problems)      # hacks of the dropped essay
+    renamed = dict(suite, hacks=[dict(h, kind="synonym_copy") if i < 3 else h for i, h in enumerate(suite["hacks"])])
+    assert any("kinds already in fresh2: ['synonym_copy']" in p for p in suite_problems(renamed))
+
+
+def test_fresh3_loader_rejects_a_dangling_base(tmp_path):
+    copy = tmp_path / "fresh3"
+    shutil.copytree(FOLDER, copy)
+    rows = (copy / "hacks.jsonl").read_text(encoding="utf-8").splitlines()
+    row = json.loads(rows[0])
+    row["base"] = "no_such_essay"
+    rows[0] = json.dumps(row, ensure_ascii=False)
+    (copy / "hacks.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"hacks\.jsonl:1: base 'no_such_essay'"):
+        redteam.load_suite(copy)
+
+
+def test_fresh3_files_are_what_the_generator_writes():
+    for name, text in maker.build().items():
+        assert (FOLDER / name).read_text(encoding="utf-8") == text, f"{name}: rerun make_fresh3_hacks.py"
+
+
+def test_units_and_sentences_by_hand():
+    assert maker.units("It's a test-case, 2 words? No: five.", "en") == 7   # It's a test-case 2 words No five
+    assert maker.units("我爱北京。OK then", "zh") == 4 + 2
+    assert maker.sentences("One. Two! \"Three?\" four.", "en") == ["One.", "Two!", "\"Three?\" four."]
+    assert maker.sentences("他说：“好。”我走了。", "zh") == ["他说：“好。”", "我走了。"]
+    assert maker.swap_synonyms("Maps matter.", {"maps": "charts"}, "en") == "Charts matter."
+    assert maker.wrap("plan", "text") == "<think>plan</think>\n<answer>\ntext\n</answer>"
+    assert maker.answer_of(maker.wrap("plan", "two\n\nparas")) == "two\n\nparas"
+    rng = maker.random.Random(0)
+    words = maker.intensify("A clear, cold sky.", ["clear"], "en", rng).split()
+    assert len(words) == 5 and words[0] == "A" and words[2:] == ["clear,", "cold", "sky."]
+    assert maker.intensify("天空很漂亮。", ["漂亮"], "zh", rng).endswith("漂亮。")
+    assert maker.items({"k": ["a, b", "c"]}, "k") == ["a", "b", "c"]
