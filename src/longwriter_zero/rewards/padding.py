@@ -240,7 +240,7 @@ class PaddingConfig:
     pseudo_min_words: int = 4           # an English unit with this many content words ...
     pseudo_unknown_share: float = 0.7   # ... of which this share is no English word is invented words
     pseudo_min_unknown: int = 3         # ... and at least this many
-    tic_rate: float = 0.01              # English spoken tics ("you know", "I mean") free, share of words
+    tic_rate: float = 0.005             # English spoken tics ("you know", "I mean") free, share of words
 
 
 DEFAULT = PaddingConfig()
@@ -266,6 +266,7 @@ class PaddingReport:
 
 
 _WORDS: frozenset | None = None
+_KNOWN: dict[str, bool] = {}
 
 
 def english_words() -> frozenset:
@@ -309,7 +310,16 @@ def invented_units(tokens, starts: np.ndarray, content: np.ndarray, cfg: Padding
     if len(idx) == 0:
         return out
     unit_of = np.searchsorted(starts, idx, side="right") - 1
-    unknown = np.fromiter((not is_english_word(tokens[i], words) for i in idx.tolist()), dtype=bool, count=len(idx))
+    cache = _KNOWN if words is _WORDS else {}
+    if len(cache) > 200_000:
+        cache.clear()
+
+    def known(word: str) -> bool:
+        out = cache.get(word)
+        if out is None:
+            out = cache[word] = is_english_word(word, words)
+        return out
+    unknown = np.fromiter((not known(tokens[i]) for i in idx.tolist()), dtype=bool, count=len(idx))
     n_content = np.bincount(unit_of, minlength=n_units)
     n_unknown = np.bincount(unit_of, weights=unknown, minlength=n_units)
     out = ((n_content >= cfg.pseudo_min_words) & (n_unknown >= cfg.pseudo_min_unknown)
@@ -329,10 +339,13 @@ def quoted_units(tokens, starts: np.ndarray, request_tokens, cfg: PaddingConfig 
     if not grams:
         return out
     free = cfg.quote_free
-    for s in range(n_units):
+    vocab = set(request_tokens)
+    in_request = np.fromiter((t in vocab for t in tokens), dtype=bool, count=len(tokens))
+    unit_hits = np.add.reduceat(in_request, starts[:-1]) if len(tokens) else np.zeros(n_units)
+    unit_len = np.diff(starts)
+    for s in np.flatnonzero((unit_len >= cfg.quote_min_tokens)
+                            & (unit_hits >= cfg.quote_containment * unit_len)).tolist():
         a, b = int(starts[s]), int(starts[s + 1])
-        if b - a < cfg.quote_min_tokens:
-            continue
         hits = sum(1 for i in range(a, b - 2) if tuple(tokens[i: i + 3]) in grams)
         if hits >= cfg.quote_containment * (b - a - 2):
             if free > 0:
@@ -346,6 +359,7 @@ def quoted_units(tokens, starts: np.ndarray, request_tokens, cfg: PaddingConfig 
 # parentheses, a Chinese document-type code ([J], [M], ...), pages or a DOI
 _REFERENCE = re.compile(r"^\s*(?:\[\d+\]|\d+[.)])\s*\S.*\b(?:1[5-9]|20)\d\d\b"
                         r"|\b(?:1[5-9]|20)\d\d[a-z]?\)|\[[JMCDNRSZ]\]|\bpp?\.\s*\d|\bdoi\b", re.I)
+_HAS_DIGIT_OR_DOI = re.compile(r"\d|doi", re.I)
 _WANTS_REFERENCES = re.compile(r"reference|bibliograph|citation|\bcite|sources|works cited|literature review"
                                r"|参考文献|文献|引用|书目|出处")
 
@@ -353,7 +367,8 @@ _WANTS_REFERENCES = re.compile(r"reference|bibliograph|citation|\bcite|sources|w
 def reference_lines(lines: list[str], cfg: PaddingConfig = None) -> np.ndarray:
     """[L] reference-formatted lines (``_REFERENCE``) past the first ``reference_free_lines``."""
     cfg = cfg or DEFAULT
-    hit = np.array([bool(_REFERENCE.search(line)) for line in lines], dtype=bool)
+    hit = np.array([bool(_HAS_DIGIT_OR_DOI.search(line)) and bool(_REFERENCE.search(line)) for line in lines],
+                   dtype=bool)
     if hit.sum() <= cfg.reference_free_lines:
         return np.zeros(len(lines), dtype=bool)
     keep = np.flatnonzero(hit)[cfg.reference_free_lines:]
@@ -364,9 +379,9 @@ def reference_lines(lines: list[str], cfg: PaddingConfig = None) -> np.ndarray:
 
 # English spoken tics (fillers of talk, not of writing); "kind of" / "sort of" after a determiner
 # are a noun phrase ("this kind of map")
-_TICS_EN = re.compile(r"\b(?:you know|i mean|okay,? so|like,|right,|basically,|literally,|anyway,"
-                      r"|(?<!this )(?<!that )(?<!the )(?<!a )(?<!what )(?<!any )(?<!some )(?<!same )(?<!every )"
-                      r"(?<!one )(?<!which )(?<!no )(?<!other )(?:kind|sort) of)(?![a-z])")
+_TICS_EN = re.compile(r"\b(?:you know|i mean|okay,? so|like,|right,|basically,|literally,|anyway,|(kind|sort) of)(?![a-z])",
+                      re.I)
+_NOUN_PHRASE_BEFORE = frozenset("this that the a what any some same every one which no other".split())
 
 
 # ... and a sentence opened by a bare discourse marker ("Well, ...", "So, ...")
@@ -375,8 +390,14 @@ _TIC_OPENER_EN = re.compile(r"(?:^|[.!?]\s+)(?:Well|So|Okay|Ok|Anyway|Now),\s", 
 
 def spoken_tic_words(text: str) -> int:
     """Words inside English spoken tics (``_TICS_EN``, ``_TIC_OPENER_EN``) in ``text``."""
-    return (sum(len(_LATIN_WORD.findall(m.group(0))) for m in _TICS_EN.finditer(text.lower()))
-            + len(_TIC_OPENER_EN.findall(text)))
+    n = 0
+    for m in _TICS_EN.finditer(text):
+        if m.group(1) is not None:
+            before = _LATIN_WORD.findall(text[max(0, m.start() - 12): m.start()])
+            if before and before[-1].lower() in _NOUN_PHRASE_BEFORE:
+                continue
+        n += len(_LATIN_WORD.findall(m.group(0)))
+    return n + len(_TIC_OPENER_EN.findall(text))
 
 
 # a Chinese clause that is nothing but a spoken discourse marker ("反正，", "那个，", "其实吧，")
