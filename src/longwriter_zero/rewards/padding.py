@@ -359,6 +359,7 @@ def quoted_units(tokens, starts: np.ndarray, request_tokens, cfg: PaddingConfig 
 # parentheses, a Chinese document-type code ([J], [M], ...), pages or a DOI
 _REFERENCE = re.compile(r"^\s*(?:\[\d+\]|\d+[.)])\s*\S.*\b(?:1[5-9]|20)\d\d\b"
                         r"|\b(?:1[5-9]|20)\d\d[a-z]?\)|\[[JMCDNRSZ]\]|\bpp?\.\s*\d|\bdoi\b", re.I)
+_REFERENCE_ANYWHERE = re.compile(_REFERENCE.pattern, re.I | re.M)
 _HAS_DIGIT_OR_DOI = re.compile(r"\d|doi", re.I)
 _WANTS_REFERENCES = re.compile(r"reference|bibliograph|citation|\bcite|sources|works cited|literature review"
                                r"|参考文献|文献|引用|书目|出处")
@@ -610,7 +611,9 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
     # the request copied in, and reference lists beyond an allowance, say nothing new
     if prompt:
         filler |= quoted_units(tokens, starts, tokenize_answer(prompt).tokens, cfg)
-    if not _WANTS_REFERENCES.search(prompt.lower()):
+    # (one scan of the whole answer first: most answers hold no more candidates than the allowance)
+    if (not _WANTS_REFERENCES.search(prompt.lower())
+            and sum(1 for _ in _REFERENCE_ANYWHERE.finditer(answer)) > cfg.reference_free_lines):
         all_lines = [line for line in answer.split("\n") if TOKEN.search(line)]
         refs = reference_lines(all_lines, cfg)
         if refs.any():
