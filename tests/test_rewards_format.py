@@ -136,3 +136,28 @@ def test_acceptance_paraphrase_padding_halves_format_reward():
         assert pad <= 0.5 * honest, (name, pad)
         # an exact-match-only penalty does not see the paraphrased copies at all
         assert pad_exact > 0.5 * honest_exact, (name, pad_exact)
+
+
+@pytest.mark.parametrize("prompt,genre", [
+    ("Write a counting-down rhyme for small children.", True),
+    ("Draft the tenant's obligations clause of a tenancy agreement.", True),
+    ("Write a recipe for dumplings, step by step.", True),
+    ("写三段绕口令。", True), ("整理一份烘焙术语表。", True), ("起草家政服务合同条款。", True),
+    ("Write an essay on paper maps.", False), ("写一篇议论文，谈谈方言。", False),
+])
+def test_repetitive_genre(prompt, genre):
+    from longwriter_zero.rewards.format import repetitive_genre
+    assert repetitive_genre(prompt) is genre
+
+
+@pytest.mark.parametrize("row_id", ["f2_en_counting_rhyme", "f2_en_legal_tenancy", "f2_zh_legal_service",
+                                    "f2_en_recipe_dumplings"])
+def test_genre_allowance_keeps_repetitive_genres(row_id):
+    # honest answers whose genre repeats (frame verses, clause frames, steps): each lost format
+    # (0.69-0.90) before the allowance
+    import json
+    path = Path(__file__).parent.parent / "benchmarks" / "redteam" / "fresh2" / "honest_corpus.jsonl"
+    row = next(r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if r["id"] == row_id)
+    with_allowance = FormatReward().score_one(row["prompt"], row["response"])[0]
+    without = FormatReward(genre_allowance=0.0).score_one(row["prompt"], row["response"])[0]
+    assert with_allowance >= 0.95 and without < 0.95

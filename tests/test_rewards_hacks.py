@@ -258,7 +258,8 @@ def _reward_with(prompt: str, answer: str, honest: str, repetition=None, padding
 
 # hack -> the detector(s) that catch it, switched off: the hack then scores above half its essay
 ABLATIONS = {
-    "synonym_copy_en": {"repetition": {"skeleton_min_function": 10**6}},
+    # (its "synonyms" are invented words: the invented-word check switched off too)
+    "synonym_copy_en": {"repetition": {"skeleton_min_function": 10**6}, "padding": {"pseudo_min_words": 10**6}},
     # (the repeated items also over-use their words and look like restatement: switched off too)
     "short_items_en": {"repetition": {"copy_containment": 2.0, "pool_tokens": 10**6}, "stuffing": {"slope": 0.0},
                        "padding": {"restate_tolerance_en": 1.0}},
@@ -270,7 +271,7 @@ ABLATIONS = {
     # clauses: those checks switched off too)
     "particles_zh": {"padding": {"particle_rate": 1.0, "salad_zh_share": 1.01, "midclause_particles": 10**6}},
     "filler_en": {"padding": {"filler_min_tokens": 10**6}},
-    "word_salad_en": {"padding": {"salad_min_words": 10**6}},
+    "word_salad_en": {"padding": {"salad_min_words": 10**6, "pseudo_min_words": 10**6}},
     # (25 praise words in every paragraph also look like restatement: switched off too)
     "spread_stuffing_en": {"stuffing": {"spread_tolerance": 1.0, "praise_rate": 1.0},
                            "padding": {"restate_tolerance_en": 1.0}},

@@ -248,3 +248,75 @@ def test_requested_word_lists_are_not_salad():
     assert analyze_padding(text, "List twenty-six nouns for a camping word game.").salad_share == 0.0
     items = "创新、协同、赋能、闭环、抓手、落地、提质、增效、纵深、引领、前瞻、多维、融合。"
     assert analyze_padding(items, "列出十三个热门词语。").salad_share == 0.0
+
+
+# --- round three: invented words, the request quoted, reference lists, spoken tics ---------------
+
+def test_is_english_word_suffixes_hyphens_and_other_letters():
+    words = frozenset({"practise", "sea", "glass", "map", "colour"})
+    assert pad.is_english_word("practises", words)          # plain suffix
+    assert pad.is_english_word("sea-glass", words)          # part by part
+    assert pad.is_english_word("map's", words)
+    assert pad.is_english_word("zhèlǐ", words)               # pinyin: not judged
+    assert not pad.is_english_word("plismu", words)
+    assert not pad.is_english_word("sea-plismu", words)
+    assert len(pad.english_words()) > 20_000 and "river" in pad.english_words()
+
+
+def test_invented_units_by_hand():
+    words = frozenset({"paper", "map", "bought", "holiday", "walking", "last"})
+    tokens = ("the", "last", "paper", "map", "bought", "walking", "holiday",       # unit 0: 0 of 5 unknown
+              "plismu", "stour", "bernint", "map", "ciosoul",                        # unit 1: 4 of 5 unknown
+              "quack", "quack", "quack", "quack", "map")                             # unit 2: 1 distinct unknown
+    starts = np.array([0, 7, 12, 17])
+    content = np.array([t not in ("the",) and len(t) >= 3 for t in tokens])
+    assert pad.invented_units(tokens, starts, content, PaddingConfig(), words).tolist() == [False, True, False]
+    # 4 unknown of 5 = 0.8: below a 0.9 share it is no longer invented
+    assert not pad.invented_units(tokens, starts, content, PaddingConfig(pseudo_unknown_share=0.9), words).any()
+
+
+def test_quoted_units_first_free_then_marked():
+    request = ("write", "an", "essay", "on", "paper", "maps")
+    tokens = ("write", "an", "essay", "on", "paper", "maps",       # unit 0: all 4 trigrams in the request (free)
+              "the", "map", "tore", "along", "its", "crease",      # unit 1: none
+              "write", "an", "essay", "on", "paper", "maps")       # unit 2: quoted again: marked
+    starts = np.array([0, 6, 12, 18])
+    assert pad.quoted_units(tokens, starts, request).tolist() == [False, False, True]
+    assert pad.quoted_units(tokens, starts, request, PaddingConfig(quote_free=2)).tolist() == [False, False, False]
+
+
+def test_reference_lines_past_the_allowance():
+    refs = [f"[{i}] Smith, J. Maps and memory[J]. Geography, 2001(3): 10-20." for i in range(1, 11)]
+    lines = ["An essay line without a year."] + refs
+    marked = pad.reference_lines(lines)
+    assert marked.tolist() == [False] + [False] * 8 + [True, True]
+    assert not pad.reference_lines(lines[:9]).any()               # eight references: free
+    assert pad.reference_lines(["Smith (2019) argued this.", "Jones, A. (2020). Title. pp. 4-9"],
+                               PaddingConfig(reference_free_lines=0)).tolist() == [True, True]
+
+
+def test_spoken_tics_by_hand():
+    # "like," 1 + "i mean" 2 + "Well," opener 1 + "kind of" 2 = 6; "this kind of" is a noun phrase
+    assert pad.spoken_tic_words("And, like, the map. Well, I mean it kind of works.") == 6
+    assert pad.spoken_tic_words("This kind of map is old. The well, dry.") == 0
+    assert pad.spoken_clause_chars("反正，我去了。那个，好吧。那个人来了，其实吧，很好。") == 2 + 2 + 3
+
+
+def test_new_checks_each_move_padding():
+    essay = ("The map tore along its crease above the valley. We walked to the church at noon. "
+             "Rain came over the ridge by three. ") * 3
+    quote = "Write an essay of 600 to 1200 words on what we lose when we stop using paper maps."
+    quoted = "\n\n".join([essay] + [f"As the task says: {quote}\n\n{essay}"] * 4)
+    on = analyze_padding(quoted, quote)
+    off = analyze_padding(quoted, quote, PaddingConfig(quote_min_tokens=10 ** 6))
+    assert on.filler_share > 0.1 and on.score < off.score and off.filler_share == 0.0
+    refs = "\n".join(f"[{i}] Smith, J. Maps[J]. Geography, 2001(3): 10-20." for i in range(1, 30))
+    on = analyze_padding(essay + "\n\n" + refs, "Write an essay on paper maps.")
+    asked = analyze_padding(essay + "\n\n" + refs, "Write an essay on paper maps with references.")
+    assert on.filler_share > 0.3 and asked.filler_share == 0.0
+    tics = " ".join(f"Okay, so the map, you know, tore along, like, crease {i}." for i in range(30))
+    assert analyze_padding(tics, "Write about maps.").particle_share > 0.2
+    assert analyze_padding(tics, "Write about maps.", PaddingConfig(tic_rate=1.0)).particle_share == 0.0
+    salad = " ".join(f"The plismu cis stour bernint ciosoul taenrisi plumde {i}." for i in range(30))
+    assert analyze_padding(salad, "Write about maps.").salad_share > 0.9
+    assert analyze_padding(salad, "Write about maps.", PaddingConfig(pseudo_unknown_share=1.01)).salad_share == 0.0

@@ -35,6 +35,8 @@ on the extracted answer even when the structure is broken, so the logs show all 
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Sequence
 
 from longwriter_zero.prompts import parse_completion
@@ -48,6 +50,28 @@ PARTS = ("structure", "repetition", "exact_repeat_share", "copy_share", "skeleto
          "refrain_share", "repeated_share", "near_dup_paragraphs", "loop_rate", "padding", "other_language_share",
          "particle_share", "filler_share", "salad_share", "restated_share", "padded_share", "stuffing", "stuffed_share",
          "spread_share", "praise_share", "dispersed_share")
+
+
+# genres whose honest form repeats (refrains, clause frames, parallel entries, repeated steps and
+# ingredients, drilled sounds): a request naming one widens the free tolerances (``genre_allowance``)
+_REPETITIVE_GENRE = re.compile(
+    r"\b(?:lyrics?|songs?|chorus|refrains?|rhymes?|nursery|poems?|verses?|litany|chants?|tongue[- ]twisters?"
+    r"|clauses?|contracts?|agreements?|glossary|glossaries|phrasebooks?|recipes?|checklists?|drills?)\b"
+    r"|歌词|歌曲|儿歌|童谣|诗|对联|绕口令|顺口溜|条款|合同|协议|术语表|词汇表|对照表|菜谱|食谱|做法|清单")
+
+
+def repetitive_genre(prompt: str) -> bool:
+    """The request names a genre whose honest form repeats (``_REPETITIVE_GENRE``)."""
+    return bool(_REPETITIVE_GENRE.search(prompt.lower()))
+
+
+def genre_configs(rep: RepetitionConfig, pad: PaddingConfig, stuff: StuffingConfig, allowance: float
+                  ) -> tuple[RepetitionConfig, PaddingConfig, StuffingConfig]:
+    """The configs for a repetitive genre: ``allowance`` more repeated and padded share free, and
+    per-term stuffing allowances doubled (a recipe names its ingredient at every step)."""
+    return (replace(rep, tolerance=rep.tolerance + allowance), replace(pad, tolerance=pad.tolerance + allowance),
+            replace(stuff, max_rate=2 * stuff.max_rate, spread_rate=2 * stuff.spread_rate,
+                    spread_tolerance=stuff.spread_tolerance + allowance))
 
 
 def structure_score(completion: str, require_think: bool = True) -> float:
@@ -64,7 +88,8 @@ class FormatReward:
     def __init__(self, require_think: bool = True, repetition: bool = True, near_duplicates: bool = True,
                  stuffing_penalty: bool = True, padding: bool = True, repetition_slope: float = 3.0,
                  shingle_jaccard: float = RepetitionConfig.shingle_jaccard,
-                 content_containment: float = RepetitionConfig.content_containment):
+                 content_containment: float = RepetitionConfig.content_containment,
+                 genre_allowance: float = 0.1):
         self.require_think = require_think
         self.repetition = repetition
         self.stuffing_penalty = stuffing_penalty
@@ -74,13 +99,18 @@ class FormatReward:
                                                shingle_jaccard=shingle_jaccard,
                                                content_containment=content_containment)
         self.stuffing_cfg = StuffingConfig()
+        self.genre_allowance = genre_allowance
+        self.genre_cfgs = genre_configs(self.repetition_cfg, self.padding_cfg, self.stuffing_cfg, genre_allowance)
 
     def score_one(self, prompt: str, completion: str) -> tuple[float, dict[str, float]]:
         parsed = parse_completion(completion, self.require_think)
         structure = 1.0 if parsed.well_formed else 0.0
-        rep = analyze_repetition(parsed.answer, self.repetition_cfg)
-        pad = analyze_padding(parsed.answer, prompt, self.padding_cfg, rep.flagged)
-        stuff = analyze_stuffing(parsed.answer, prompt, self.stuffing_cfg, rep.flagged)
+        rep_cfg, pad_cfg, stuff_cfg = self.repetition_cfg, self.padding_cfg, self.stuffing_cfg
+        if self.genre_allowance and repetitive_genre(prompt):
+            rep_cfg, pad_cfg, stuff_cfg = self.genre_cfgs
+        rep = analyze_repetition(parsed.answer, rep_cfg)
+        pad = analyze_padding(parsed.answer, prompt, pad_cfg, rep.flagged)
+        stuff = analyze_stuffing(parsed.answer, prompt, stuff_cfg, rep.flagged)
         score = structure
         if self.repetition:
             score *= rep.score

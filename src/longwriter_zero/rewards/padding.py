@@ -233,6 +233,14 @@ class PaddingConfig:
     restate_scale: float = 2.0          # padding per unit of pervasive share above the tolerance
     tolerance: float = 0.04             # padded share that costs nothing
     slope: float = 6.0                  # score = 1 - slope * (padded_share - tolerance)
+    quote_min_tokens: int = 6           # a unit this long ...
+    quote_containment: float = 0.6      # ... with this share of its token trigrams in the request quotes it
+    quote_free: int = 1                 # quoted units that cost nothing (restating the task once)
+    reference_free_lines: int = 8       # reference-formatted lines that cost nothing (unless asked for)
+    pseudo_min_words: int = 4           # an English unit with this many content words ...
+    pseudo_unknown_share: float = 0.7   # ... of which this share is no English word is invented words
+    pseudo_min_unknown: int = 3         # ... and at least this many
+    tic_rate: float = 0.005             # English spoken tics ("you know", "I mean") free, share of words
 
 
 DEFAULT = PaddingConfig()
@@ -255,6 +263,152 @@ class PaddingReport:
                 "filler_share": self.filler_share, "salad_share": self.salad_share,
                 "restated_share": self.restated_share,
                 "padded_share": self.padded_share, "padding": self.score}
+
+
+_WORDS: frozenset | None = None
+_KNOWN: dict[str, bool] = {}
+
+
+def english_words() -> frozenset:
+    """The bundled English word list (``assets/english_words.txt``: the whole-word entries of a
+    49K BPE vocabulary, 21.5K words), loaded once."""
+    global _WORDS
+    if _WORDS is None:
+        from importlib.resources import files
+        text = files("longwriter_zero").joinpath("assets/english_words.txt").read_text(encoding="utf-8")
+        _WORDS = frozenset(w for w in text.split("\n") if w and not w.startswith("#"))
+    return _WORDS
+
+
+def is_english_word(word: str, words: frozenset) -> bool:
+    """``word`` (lower case) or its light stem, or it without a plain suffix, is in ``words``;
+    hyphenated words part by part; a word with a letter outside a-z (pinyin, accents) is not
+    judged (True)."""
+    if not word.isascii():
+        return True
+    word = word.removesuffix("'s")
+    if "-" in word or "'" in word:
+        return all(is_english_word(p, words) for p in re.split(r"[-']", word) if p)
+    if word in words or stem(word) in words:
+        return True
+    for suffix in ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "ness", "ment", "ise", "ises", "ised"):
+        if word.endswith(suffix) and word[: -len(suffix)] in words:
+            return True
+    return word.replace("ise", "ize").replace("our", "or") in words
+
+
+def invented_units(tokens, starts: np.ndarray, content: np.ndarray, cfg: PaddingConfig = None,
+                   words: frozenset | None = None) -> np.ndarray:
+    """[S] units with at least ``pseudo_min_words`` content words (``content`` [T]: Latin, not
+    function words, at least 3 letters) of which at least ``pseudo_unknown_share`` and at least
+    ``pseudo_min_unknown`` are no English word (``is_english_word``): invented words."""
+    cfg = cfg or DEFAULT
+    words = english_words() if words is None else words
+    n_units = len(starts) - 1
+    out = np.zeros(n_units, dtype=bool)
+    idx = np.flatnonzero(content)
+    if len(idx) == 0:
+        return out
+    unit_of = np.searchsorted(starts, idx, side="right") - 1
+    cache = _KNOWN if words is _WORDS else {}
+    if len(cache) > 200_000:
+        cache.clear()
+
+    def known(word: str) -> bool:
+        out = cache.get(word)
+        if out is None:
+            out = cache[word] = is_english_word(word, words)
+        return out
+    unknown = np.fromiter((not known(tokens[i]) for i in idx.tolist()), dtype=bool, count=len(idx))
+    n_content = np.bincount(unit_of, minlength=n_units)
+    n_unknown = np.bincount(unit_of, weights=unknown, minlength=n_units)
+    out = ((n_content >= cfg.pseudo_min_words) & (n_unknown >= cfg.pseudo_min_unknown)
+           & (n_unknown >= cfg.pseudo_unknown_share * n_content))
+    for s in np.flatnonzero(out).tolist():             # distinct invented words ("quack quack quack" is one)
+        out[s] = len({tokens[i] for i in idx[(unit_of == s) & unknown].tolist()}) >= cfg.pseudo_min_unknown
+    return out
+
+
+def quoted_units(tokens, starts: np.ndarray, request_tokens, cfg: PaddingConfig = None) -> np.ndarray:
+    """[S] units of at least ``quote_min_tokens`` tokens with at least ``quote_containment`` of their
+    token trigrams in the request, past the first ``quote_free`` of them: the request copied in."""
+    cfg = cfg or DEFAULT
+    n_units = len(starts) - 1
+    out = np.zeros(n_units, dtype=bool)
+    grams = {tuple(request_tokens[i: i + 3]) for i in range(len(request_tokens) - 2)}
+    if not grams:
+        return out
+    free = cfg.quote_free
+    vocab = set(request_tokens)
+    in_request = np.fromiter((t in vocab for t in tokens), dtype=bool, count=len(tokens))
+    unit_hits = np.add.reduceat(in_request, starts[:-1]) if len(tokens) else np.zeros(n_units)
+    unit_len = np.diff(starts)
+    for s in np.flatnonzero((unit_len >= cfg.quote_min_tokens)
+                            & (unit_hits >= cfg.quote_containment * unit_len)).tolist():
+        a, b = int(starts[s]), int(starts[s + 1])
+        hits = sum(1 for i in range(a, b - 2) if tuple(tokens[i: i + 3]) in grams)
+        if hits >= cfg.quote_containment * (b - a - 2):
+            if free > 0:
+                free -= 1
+            else:
+                out[s] = True
+    return out
+
+
+# a reference-list entry: a numbered or bracketed line with a year, or a line with a year in
+# parentheses, a Chinese document-type code ([J], [M], ...), pages or a DOI
+_REFERENCE = re.compile(r"^\s*(?:\[\d+\]|\d+[.)])\s*\S.*\b(?:1[5-9]|20)\d\d\b"
+                        r"|\b(?:1[5-9]|20)\d\d[a-z]?\)|\[[JMCDNRSZ]\]|\bpp?\.\s*\d|\bdoi\b", re.I)
+_REFERENCE_ANYWHERE = re.compile(_REFERENCE.pattern, re.I | re.M)
+_HAS_DIGIT_OR_DOI = re.compile(r"\d|doi", re.I)
+_WANTS_REFERENCES = re.compile(r"reference|bibliograph|citation|\bcite|sources|works cited|literature review"
+                               r"|参考文献|文献|引用|书目|出处")
+
+
+def reference_lines(lines: list[str], cfg: PaddingConfig = None) -> np.ndarray:
+    """[L] reference-formatted lines (``_REFERENCE``) past the first ``reference_free_lines``."""
+    cfg = cfg or DEFAULT
+    hit = np.array([bool(_HAS_DIGIT_OR_DOI.search(line)) and bool(_REFERENCE.search(line)) for line in lines],
+                   dtype=bool)
+    if hit.sum() <= cfg.reference_free_lines:
+        return np.zeros(len(lines), dtype=bool)
+    keep = np.flatnonzero(hit)[cfg.reference_free_lines:]
+    out = np.zeros(len(lines), dtype=bool)
+    out[keep] = True
+    return out
+
+
+# English spoken tics (fillers of talk, not of writing); "kind of" / "sort of" after a determiner
+# are a noun phrase ("this kind of map")
+_TICS_EN = re.compile(r"\b(?:you know|i mean|okay,? so|like,|right,|basically,|literally,|anyway,|(kind|sort) of)(?![a-z])",
+                      re.I)
+_NOUN_PHRASE_BEFORE = frozenset("this that the a what any some same every one which no other".split())
+
+
+# ... and a sentence opened by a bare discourse marker ("Well, ...", "So, ...")
+_TIC_OPENER_EN = re.compile(r"(?:^|[.!?]\s+)(?:Well|So|Okay|Ok|Anyway|Now),\s", re.M)
+
+
+def spoken_tic_words(text: str) -> int:
+    """Words inside English spoken tics (``_TICS_EN``, ``_TIC_OPENER_EN``) in ``text``."""
+    n = 0
+    for m in _TICS_EN.finditer(text):
+        if m.group(1) is not None:
+            before = _LATIN_WORD.findall(text[max(0, m.start() - 12): m.start()])
+            if before and before[-1].lower() in _NOUN_PHRASE_BEFORE:
+                continue
+        n += len(_LATIN_WORD.findall(m.group(0)))
+    return n + len(_TIC_OPENER_EN.findall(text))
+
+
+# a Chinese clause that is nothing but a spoken discourse marker ("反正，", "那个，", "其实吧，")
+_SPOKEN_CLAUSE_ZH = re.compile(r"(?:^|(?<=[，。！？；：、\n]))(?:反正|那个|这个|其实|然后|就是|你知道|怎么说|对|嗯)"
+                               r"[吧呢吗啊嘛]?(?=[，。！？；、])", re.M)
+
+
+def spoken_clause_chars(text: str) -> int:
+    """CJK characters in clauses that are only a spoken discourse marker (``_SPOKEN_CLAUSE_ZH``)."""
+    return sum(len(m.group(0)) for m in _SPOKEN_CLAUSE_ZH.finditer(text))
 
 
 def script_counts(text: str) -> tuple[int, int]:
@@ -389,11 +543,15 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
     n_cjk = int((cjk & fresh).sum())
     mid = midclause_particles(tokens, unit, particle)
     inserted = max(0, mid - max(cfg.midclause_particles, cfg.midclause_rate * n_cjk))
-    spoken = sum(len(m.group(0)) for m in _FILLER_ZH_RE.finditer(answer)) if n_cjk else 0
+    spoken = (sum(len(m.group(0)) for m in _FILLER_ZH_RE.finditer(answer)) + spoken_clause_chars(answer)
+              if n_cjk else 0)
     particles = int(np.count_nonzero(particle)) - (mid if inserted else 0) + spoken
     intens = int(np.count_nonzero((pad & _PAD_INTENSIFIER).astype(bool) & fresh))
+    n_latin = int((latin & fresh).sum())
     excess = (inserted + max(0.0, particles - cfg.particle_rate * n_cjk)
-              + max(0.0, intens - cfg.intensifier_rate * int((latin & fresh).sum())))
+              + max(0.0, intens - cfg.intensifier_rate * n_latin))
+    if n_latin and want != "zh":
+        excess += max(0.0, spoken_tic_words(answer) - cfg.tic_rate * n_latin)
 
     # 3. filler: every content word generic (English); stock phrases only (Chinese candidates)
     english = unit_latin > unit_cjk
@@ -446,6 +604,20 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
         listed = np.array([line.count("、") >= cfg.salad_zh_enum_items for line in all_lines])
         if listed.any():
             salad |= listed[doc.line[starts[:-1]]] & ~english
+    # invented words (English answers)
+    if want != "zh" and unit_latin.sum() > unit_cjk.sum():
+        content = latin & ~func & (np.fromiter((len(t) for t in tokens), dtype=np.int64, count=total) >= 3)
+        salad |= english & (unit_cjk == 0) & invented_units(tokens, starts, content, cfg)
+    # the request copied in, and reference lists beyond an allowance, say nothing new
+    if prompt:
+        filler |= quoted_units(tokens, starts, tokenize_answer(prompt).tokens, cfg)
+    # (one scan of the whole answer first: most answers hold no more candidates than the allowance)
+    if (not _WANTS_REFERENCES.search(prompt.lower())
+            and sum(1 for _ in _REFERENCE_ANYWHERE.finditer(answer)) > cfg.reference_free_lines):
+        all_lines = [line for line in answer.split("\n") if TOKEN.search(line)]
+        refs = reference_lines(all_lines, cfg)
+        if refs.any():
+            filler |= refs[doc.line[starts[:-1]]]
     marked = other | filler | salad
     marked_tokens = float(unit_len[marked].sum())
     # Chinese without clause punctuation: characters strung together past any sentence shape
