@@ -68,6 +68,8 @@ class RMRecipe:
     freeze_embeddings: bool = True   # keep the input embedding table fixed
     tie_weight: float = 1.0
     train_layers: int = 1            # train only the top N decoder layers (0: all)
+    doc_head: bool = True            # document-level redundancy term (reward_model.DocHead)
+    doc_lr: float = 3e-2             # learning rate of the document-level term's parameters
 
 
 RECIPE = RMRecipe()
@@ -128,7 +130,7 @@ def _train(pairs, recipe: RMRecipe, output_dir: str, progress: bool):
                               batch_size=recipe.batch_size, eval_fraction=0.0, max_length=recipe.max_length,
                               seed=recipe.seed, progress=progress, freeze_embeddings=recipe.freeze_embeddings,
                               pooling=recipe.pooling, tie_weight=recipe.tie_weight, train_accuracy=False,
-                              train_layers=recipe.train_layers)
+                              train_layers=recipe.train_layers, doc_head=recipe.doc_head, doc_lr=recipe.doc_lr)
 
 
 def train_demo_rm(output_dir: str, backbone: str | None = None, recipe: RMRecipe = DEMO,
@@ -231,7 +233,7 @@ def held_out_accuracy(recipe: RMRecipe = RECIPE, train_kinds: tuple | None = Non
               "copies": recipe.copies, "ties": recipe.ties, "pairs_per_kind": recipe.pairs_per_kind,
               "long_pairs_per_kind": recipe.long_pairs_per_kind,
               "lr": recipe.lr, "epochs": recipe.epochs, "freeze_embeddings": recipe.freeze_embeddings,
-              "train_layers": recipe.train_layers,
+              "train_layers": recipe.train_layers, "doc_head": recipe.doc_head, "doc_lr": recipe.doc_lr,
               "trained_on": sorted(kinds - {"length_tie"}), "left_out": left_out, "train_pairs": len(train),
               "held_out_answers": len({p.group for p in held}), "held_out_pairs": len(damaged),
               "held_out_accuracy": round(pair_accuracy([chosen[i] for i in damaged], [rejected[i] for i in damaged]), 4),
