@@ -100,7 +100,7 @@ def test_save_load_round_trip(tmp_path):
     meta = json.loads((tmp_path / "rm" / "reward_model.json").read_text())
     assert meta["doc_head"]["tau"] == pytest.approx(0.4) and meta["doc_head"]["weight"] == [-3.0, 1.5]
     loaded = RewardModel.load(str(tmp_path / "rm"))
-    assert loaded.doc_head is not None and float(loaded.doc_head.tau) == pytest.approx(0.4)
+    assert loaded.doc_head is not None and float(loaded.doc_head.tau.detach()) == pytest.approx(0.4)
     assert loaded.score(["Write."] * 2, texts).scores == pytest.approx(before, abs=1e-5)
     (tmp_path / "rm" / DOC_HEAD_FILE).unlink()
     with pytest.raises(UserError, match=DOC_HEAD_FILE):
@@ -115,9 +115,10 @@ def _doubled(enc: EncodedText) -> EncodedText:
 
 
 def test_document_term_sees_a_copy_in_another_window_where_windows_alone_cannot(tmp_path, one_thread):
-    """Trained on verbatim-duplicate pairs, the model with the document-level term ranks each
-    held-out answer above the answer plus a copy of itself in a second window; the same recipe
-    without the term scores the two exactly alike (the windows are the same), so it cannot."""
+    """Trained on verbatim-duplicate pairs, the model with the document-level term (its weights
+    starting at 0, so any preference is learnt) ranks each held-out answer above the answer plus
+    a copy of itself in a second window; the same recipe without the term scores the two exactly
+    alike (the windows are the same), so it cannot."""
     rows = [(f"a:{n}", r) for n, r in iter_jsonl(honest_answers_path())][:24]
     pairs = [check_pair_row(r, f"p:{i}") for i, r in
              enumerate(build_pairs(rows, seed=0, damages=["duplicate"], copies=2, ties=1))]
@@ -127,7 +128,7 @@ def test_document_term_sees_a_copy_in_another_window_where_windows_alone_cannot(
     for doc_head in (False, True):
         out = tmp_path / f"rm{doc_head}"
         train_reward_model(train, "tiny-random", str(out), epochs=2, lr=3e-4, eval_fraction=0.0, max_length=512,
-                           progress=False, pooling="mean_last", doc_head=doc_head, train_accuracy=False)
+                           progress=False, pooling="mean_last", doc_head=doc_head, doc_init=0.0, train_accuracy=False)
         rm = RewardModel.load(str(out))
         assert (rm.doc_head is not None) == doc_head
         with torch.no_grad():

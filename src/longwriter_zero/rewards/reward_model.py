@@ -142,10 +142,11 @@ def redundancy_features(m: torch.Tensor, tau: torch.Tensor | float, sharpness: f
 class DocHead(torch.nn.Module):
     """The learned document-level term: ``weight · redundancy_features(m, tau, sharpness)``."""
 
-    def __init__(self, tau: float = 0.7, sharpness: float = 10.0):
+    def __init__(self, tau: float = 0.7, sharpness: float = 10.0, weight_init: float = -1.0):
         super().__init__()
         self.sharpness = float(sharpness)
-        self.weight = torch.nn.Parameter(torch.zeros(2))   # learned from zero: no built-in preference
+        # starts against redundancy (-1 per feature); training moves it either way (its sign too)
+        self.weight = torch.nn.Parameter(torch.full((2,), float(weight_init)))
         self.tau = torch.nn.Parameter(torch.tensor(float(tau)))
 
     def features(self, segment_embeddings: torch.Tensor) -> torch.Tensor:
@@ -434,7 +435,7 @@ def train_reward_model(pairs: Sequence[PreferencePair], backbone: str, output_di
                        weight_decay: float = 0.0, warmup_fraction: float = 0.1, progress: bool = True,
                        freeze_embeddings: bool = False, pooling: str = "last", tie_weight: float = 1.0,
                        train_accuracy: bool = True, train_layers: int = 0, doc_head: bool = False,
-                       doc_lr: float = 3e-2) -> TrainReport:
+                       doc_lr: float = 3e-2, doc_init: float = -1.0) -> TrainReport:
     """Train a Bradley-Terry reward model on ``pairs`` and save it to ``output_dir``.
 
     Held-out pairs are whole answers (``split_by_group``), so the reported accuracy is on
@@ -447,7 +448,7 @@ def train_reward_model(pairs: Sequence[PreferencePair], backbone: str, output_di
     > 0 trains only the top that many decoder layers (with the final norm and the score head);
     the layers below stay as loaded, and no gradient is computed through them. ``doc_head``
     adds the document-level redundancy term (module docstring; needs ``mean_last``), its few
-    parameters trained at ``doc_lr``.
+    parameters trained at ``doc_lr``, its two weights starting at ``doc_init``.
     """
     from tqdm import tqdm
 
@@ -459,7 +460,7 @@ def train_reward_model(pairs: Sequence[PreferencePair], backbone: str, output_di
     train, held = split_by_group(pairs, eval_fraction, seed)
     model, tok = build_classifier(backbone, seed)
     torch.set_flush_denormal(True)   # pretrained backbones reach subnormal floats (slow on x86)
-    rm = RewardModel(model, tok, max_length, device, pooling, DocHead() if doc_head else None)
+    rm = RewardModel(model, tok, max_length, device, pooling, DocHead(weight_init=doc_init) if doc_head else None)
     enc_chosen = [rm.encode(p.prompt, p.chosen) for p in train]
     enc_rejected = [rm.encode(p.prompt, p.rejected) for p in train]
     windowed = sum(len(e.windows) > 1 for e in enc_chosen + enc_rejected)
