@@ -11,7 +11,8 @@ time to score one demo group (8 answers of at most 160 tokens behind a demo requ
 
     python benchmarks/rm_accuracy.py --seeds 0 1 2 [--threads 2] [--leave-out synonym_copy,translation]
         [--backbone embedded-2l|embedded-4l|tiny-random] [--pairs-per-kind 40] [--long-pairs-per-kind 6] [--copies 2] [--lr 1e-4]
-        [--epochs 1] [--pooling mean_last|last] [--no-freeze-embeddings] [--figure docs/figures/rm_scores.png]
+        [--epochs 1] [--pooling mean_last|last] [--no-freeze-embeddings] [--no-doc-head] [--doc-lr 3e-2]
+        [--figure docs/figures/rm_scores.png]
 
 The defaults are the recipe's (``rm_recipe.RECIPE``); the other options are the variants
 compared in docs/rewards.md. ``--figure`` draws histograms of the held-out scores of honest and
@@ -75,6 +76,9 @@ def main() -> None:
     ap.add_argument("--train-layers", type=int, default=RECIPE.train_layers, help="train only the top N layers")
     ap.add_argument("--tie-weight", type=float, default=RECIPE.tie_weight)
     ap.add_argument("--freeze-embeddings", action=argparse.BooleanOptionalAction, default=RECIPE.freeze_embeddings)
+    ap.add_argument("--doc-head", action=argparse.BooleanOptionalAction, default=RECIPE.doc_head,
+                    help="the document-level redundancy term (reward_model.DocHead)")
+    ap.add_argument("--doc-lr", type=float, default=RECIPE.doc_lr)
     ap.add_argument("--leave-out", default="", help="comma-separated damage kinds kept out of training")
     ap.add_argument("--held-out-per-kind", type=int, default=0,
                     help="score at most this many held-out pairs per kind (0: all)")
@@ -94,7 +98,8 @@ def main() -> None:
                                      copies=args.copies, ties=args.ties, pairs_per_kind=args.pairs_per_kind,
                                      long_pairs_per_kind=args.long_pairs_per_kind,
                                      lr=args.lr, epochs=args.epochs, tie_weight=args.tie_weight, train_layers=args.train_layers,
-                                     freeze_embeddings=args.freeze_embeddings)
+                                     freeze_embeddings=args.freeze_embeddings, doc_head=args.doc_head,
+                                     doc_lr=args.doc_lr)
         results.append(held_out_accuracy(recipe, train_kinds, keep_scores=True,
                                          held_out_per_kind=args.held_out_per_kind))
         print(json.dumps({k: v for k, v in results[-1].items() if k != "scores"}), flush=True)

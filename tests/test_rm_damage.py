@@ -90,6 +90,29 @@ def test_joined_is_the_answer_without_paragraph_breaks():
     assert damage.join_paragraphs("One paragraph only.", random.Random(0)) == "One paragraph only."
 
 
+def test_echo_paraphrase_follows_every_sentence_with_a_rewording():
+    for text in (EN, ZH):
+        out = damage.echo_paraphrase(text, random.Random(0))
+        assert len(split_paragraphs(out)) == len(split_paragraphs(text))
+        for para, got in zip(split_paragraphs(text), split_paragraphs(out)):
+            own = split_sentences(para)
+            echoed = split_sentences(got)
+            assert echoed[0::2] == own and len(echoed) == 2 * len(own)
+            assert all(e != s for e, s in zip(echoed[1::2], own))
+
+
+def test_off_topic_inserts_other_paragraphs_of_the_same_language():
+    pool = ["A paragraph about something else entirely, thirty words or so, on trains and timetables "
+            "and the people who wait on cold platforms for them every single winter morning."]
+    out = damage.off_topic_insert(EN, random.Random(0), share=0.2, pool=pool)
+    paras = split_paragraphs(out)
+    assert paras[0] == split_paragraphs(EN)[0] and [p for p in paras if p != pool[0]] == split_paragraphs(EN)
+    assert paras.count(pool[0]) == 1                 # 28 words > 0.2 / 0.8 x 69 = 17.25: one insert is enough
+    assert damage.off_topic_insert(EN, random.Random(0), pool=[]) == EN
+    zh = damage.off_topic_insert(ZH, random.Random(0))        # the bundled answers' Chinese paragraphs
+    assert all(damage.is_chinese(p) for p in split_paragraphs(zh)) and len(split_paragraphs(zh)) > 3
+
+
 def test_one_paragraph_has_no_breaks_and_only_own_sentences():
     out = damage.one_paragraph(EN, random.Random(0))
     assert "\n" not in out

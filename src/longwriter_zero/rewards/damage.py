@@ -417,12 +417,60 @@ def one_paragraph(text: str, rng: random.Random, share: float = 0.35) -> str:
 
 def join_paragraphs(text: str, rng: random.Random) -> str:
     """The whole answer as one paragraph, nothing added (a wall of text; the honest answer's
-    sentences in their order). Not in ``DAMAGES`` yet: pass it to ``build_pairs`` callers that
-    want it; ``one_paragraph`` is the registered kind (with repeats)."""
+    sentences in their order; ``one_paragraph`` adds repeats)."""
     paragraphs = split_paragraphs(text)
     if len(paragraphs) < 2:
         return text
     return ("" if is_chinese(text) else " ").join(paragraphs)
+
+
+def echo_paraphrase(text: str, rng: random.Random) -> str:
+    """Every sentence followed by a reworded version of itself (English: ``paraphrase_sentence``;
+    Chinese: listed synonyms swapped and an opener added), paragraphs kept."""
+    zh = is_chinese(text)
+    out = []
+    for paragraph in split_paragraphs(text):
+        sentences = []
+        for sentence in split_sentences(paragraph):
+            echo = _paraphrase_zh(sentence, rng) if zh else paraphrase_sentence(sentence, rng)
+            sentences += [sentence, echo]
+        out.append(("" if zh else " ").join(sentences))
+    return _join(out)
+
+
+OFF_TOPIC_POOL: dict[bool, list[str]] = {}   # is_chinese -> paragraphs of the bundled answers
+
+
+def _off_topic_pool(zh: bool) -> list[str]:
+    if not OFF_TOPIC_POOL:
+        import json
+        from importlib import resources
+
+        OFF_TOPIC_POOL.update({True: [], False: []})
+        for name in ("honest_answers.jsonl", "honest_answers_more.jsonl"):
+            for line in (resources.files("longwriter_zero") / "assets" / name).read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    for para in split_paragraphs(json.loads(line)["response"]):
+                        if _units(para) >= 25:
+                            OFF_TOPIC_POOL[is_chinese(para)].append(para)
+    return OFF_TOPIC_POOL[zh]
+
+
+def off_topic_insert(text: str, rng: random.Random, share: float = 0.3, pool: list[str] | None = None) -> str:
+    """Paragraphs of other answers (same language; ``pool``, default the bundled answers'
+    paragraphs) inserted at random places until they are about ``share`` of the length."""
+    paragraphs = split_paragraphs(text)
+    candidates = [p for p in (_off_topic_pool(is_chinese(text)) if pool is None else pool) if p not in paragraphs]
+    if not paragraphs or not candidates:
+        return text
+    out = list(paragraphs)
+    target = share / (1 - share) * _units(text)
+    added = 0
+    while added < target:
+        para = rng.choice(candidates)
+        out.insert(rng.randint(1, len(out)), para)
+        added += max(1, _units(para))
+    return _join(out)
 
 
 TRANSLATION_MEMORY: dict[str, str] = {}   # paragraph -> its translation (filled by ``load_translations``)
@@ -623,6 +671,9 @@ DAMAGES: dict[str, Callable[[str, random.Random], str]] = {
     "salad": word_salad,
     "stuff_spread": stuff_spread,
     "stuff_gross": stuff_gross,
+    "join_paragraphs": join_paragraphs,
+    "echo_paraphrase": echo_paraphrase,
+    "off_topic": off_topic_insert,
 }
 
 

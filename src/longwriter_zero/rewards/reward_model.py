@@ -34,6 +34,18 @@ averaged**, never silently truncated:
 
 The same rule applies in training (the loss sees the weighted mean) and in scoring; scorers
 report how many texts needed windows.
+
+Document-level redundancy term (``doc_head``, needs ``mean_last``; saved as ``doc_head.pt``
+beside the model). Windows are scored independently, so a copy, a reworded copy or a
+translation of the text in another window (or far back in the same one) looks honest window
+by window. With a ``DocHead`` the answer's score is the window mean plus a learned term on the
+whole response: the response is cut into sentence segments (``sentence_segments``; segments
+run across windows), each segment's embedding is the mean of the backbone's last hidden states
+over its tokens, the embeddings are centred on the answer's own mean, and each segment's
+largest cosine similarity to any earlier segment (``earlier_max_similarity``) feeds two
+features, their mean and the mean of ``σ(k (m - τ))`` (``redundancy_features``), weighted by
+learned weights (τ is learned too). Everything is trained end-to-end with the Bradley-Terry
+and tie losses (gradients reach the trained decoder layer through the segment embeddings).
 """
 
 from __future__ import annotations
@@ -56,7 +68,9 @@ from longwriter_zero.errors import UserError
 from longwriter_zero.rewards.pairs import PreferencePair, Text, split_by_group
 
 META_FILE = "reward_model.json"
+DOC_HEAD_FILE = "doc_head.pt"
 POOLINGS = ("last", "mean_last")
+MIN_SEGMENT_TOKENS = 6     # sentence segments shorter than this merge into the next one
 _SENTENCE_END_CHARS = re.compile(r"[.!?。！？…\n]")
 
 
@@ -78,6 +92,68 @@ def pair_accuracy(chosen: Sequence[float], rejected: Sequence[float]) -> float:
         return float("nan")
     wins = sum(1.0 if c > r else 0.5 if c == r else 0.0 for c, r in zip(chosen, rejected))
     return wins / len(chosen)
+
+
+# ----------------------------------------------------------------------------- document-level term
+
+
+def sentence_segments(breaks: Sequence[int], n_tokens: int, min_tokens: int = MIN_SEGMENT_TOKENS) -> list[int]:
+    """Segment index of each of ``n_tokens`` tokens: a new segment starts after each break
+    (``breaks``: token positions after which a sentence ends, ascending) once the current
+    segment holds at least ``min_tokens`` tokens; shorter ones run on into the next sentence."""
+    cuts = set(breaks)
+    out, seg, size = [], 0, 0
+    for i in range(n_tokens):
+        out.append(seg)
+        size += 1
+        if i + 1 in cuts and size >= min_tokens and i + 1 < n_tokens:
+            seg, size = seg + 1, 0
+    return out
+
+
+def segment_means(hidden: torch.Tensor, segments: torch.Tensor) -> torch.Tensor:
+    """[S, d] mean of ``hidden`` [T, d] rows per segment index (``segments`` [T], 0..S-1)."""
+    n = int(segments.max()) + 1 if len(segments) else 0
+    sums = hidden.new_zeros(n, hidden.shape[1]).index_add(0, segments, hidden)
+    counts = torch.bincount(segments, minlength=n).clamp(min=1).to(hidden.dtype)
+    return sums / counts[:, None]
+
+
+def earlier_max_similarity(emb: torch.Tensor) -> torch.Tensor:
+    """[S-1]: for segments 1..S-1, the largest cosine similarity to any earlier segment, after
+    centring the embeddings [S, d] on their mean (what the segments share, e.g. the topic, is
+    removed, so only repeats stay similar). Empty for fewer than two segments."""
+    if emb.shape[0] < 2:
+        return emb.new_zeros(0)
+    z = F.normalize(emb - emb.mean(0, keepdim=True), dim=1, eps=1e-6)
+    sim = z @ z.T
+    earlier = torch.ones_like(sim, dtype=torch.bool).tril(-1)
+    return sim.masked_fill(~earlier, -2.0).max(1).values[1:]
+
+
+def redundancy_features(m: torch.Tensor, tau: torch.Tensor | float, sharpness: float) -> torch.Tensor:
+    """[2]: mean of ``m`` and mean of ``σ(sharpness · (m - tau))`` (share of segments that
+    nearly repeat an earlier one); zeros when ``m`` is empty."""
+    if m.numel() == 0:
+        return m.new_zeros(2)
+    return torch.stack([m.mean(), torch.sigmoid(sharpness * (m - tau)).mean()])
+
+
+class DocHead(torch.nn.Module):
+    """The learned document-level term: ``weight · redundancy_features(m, tau, sharpness)``."""
+
+    def __init__(self, tau: float = 0.7, sharpness: float = 10.0, weight_init: float = -1.0):
+        super().__init__()
+        self.sharpness = float(sharpness)
+        # starts against redundancy (-1 per feature); training moves it either way (its sign too)
+        self.weight = torch.nn.Parameter(torch.full((2,), float(weight_init)))
+        self.tau = torch.nn.Parameter(torch.tensor(float(tau)))
+
+    def features(self, segment_embeddings: torch.Tensor) -> torch.Tensor:
+        return redundancy_features(earlier_max_similarity(segment_embeddings), self.tau, self.sharpness)
+
+    def forward(self, segment_embeddings: torch.Tensor) -> torch.Tensor:
+        return (self.weight * self.features(segment_embeddings)).sum()
 
 
 # ----------------------------------------------------------------------------- model
@@ -113,6 +189,7 @@ class EncodedText:
     windows: list[list[int]]     # token ids of each window (prompt part + response slice)
     weights: list[int]           # response tokens in each window
     prompt_cut: bool             # the prompt part was longer than max_length // 4
+    segments: list[list[int]] = field(default_factory=list)   # sentence segment of each response token, per window
 
 
 @dataclass
@@ -130,9 +207,12 @@ class RewardModel:
     """A sequence classifier with its tokenizer and the input rules of the module docstring."""
 
     def __init__(self, model, tokenizer, max_length: int | None = None, device: str = "cpu",
-                 pooling: str = "last"):
+                 pooling: str = "last", doc_head: DocHead | None = None):
         if pooling not in POOLINGS:
             raise UserError(f"pooling '{pooling}': expected one of {', '.join(POOLINGS)}")
+        if doc_head is not None and pooling != "mean_last":
+            raise UserError("a document-level head (doc_head) needs pooling 'mean_last'")
+        self.doc_head = doc_head.to(device) if doc_head is not None else None
         if pooling != "last" and not hasattr(model, "score"):
             raise UserError(f"pooling '{pooling}' needs a classifier with a 'score' head "
                             f"({type(model).__name__} has none); use pooling 'last'")
@@ -168,7 +248,14 @@ class RewardModel:
             tok.pad_token = tok.eos_token
         model.eval()
         torch.set_flush_denormal(True)   # pretrained backbones reach subnormal floats (slow on x86)
-        return cls(model, tok, max_length or meta.get("max_length"), device, meta.get("pooling", "last"))
+        doc_head = None
+        if meta.get("doc_head"):
+            if not (path / DOC_HEAD_FILE).exists():
+                raise UserError(f"{path / META_FILE}: names a doc_head but {DOC_HEAD_FILE} is missing")
+            doc_head = DocHead(sharpness=float(meta["doc_head"].get("sharpness", 10.0)))
+            doc_head.load_state_dict(torch.load(path / DOC_HEAD_FILE, map_location="cpu", weights_only=True))
+            doc_head.eval()
+        return cls(model, tok, max_length or meta.get("max_length"), device, meta.get("pooling", "last"), doc_head)
 
     # -- input rules
 
@@ -200,15 +287,17 @@ class RewardModel:
         body_ids, offsets = enc.input_ids, enc["offset_mapping"]
         if not prefix_ids and not body_ids:          # nothing at all: score the end-of-text token
             body_ids, offsets = [tok.eos_token_id], [(0, 0)]
+        ends = {m.end() for m in _SENTENCE_END_CHARS.finditer(body)}
+        breaks = [i + 1 for i, (_, end) in enumerate(offsets) if end in ends]   # cut after token i
+        segments = sentence_segments(breaks, len(body_ids))
         if len(prefix_ids) + len(body_ids) <= self.max_length:
-            return EncodedText([prefix_ids + body_ids], [max(1, len(body_ids))], False)
+            n = max(1, len(body_ids))
+            return EncodedText([prefix_ids + body_ids], [n], False, [segments or [0]])
         cap = self.max_length // 4
         prompt_cut = len(prefix_ids) > cap
         if prompt_cut:
             prefix_ids = prefix_ids[: cap // 2] + prefix_ids[len(prefix_ids) - (cap - cap // 2):]
         room = self.max_length - len(prefix_ids)
-        ends = {m.end() for m in _SENTENCE_END_CHARS.finditer(body)}
-        breaks = [i + 1 for i, (_, end) in enumerate(offsets) if end in ends]   # cut after token i
         windows, weights = [], []
         start, b = 0, 0
         while start < len(body_ids):
@@ -222,14 +311,18 @@ class RewardModel:
             windows.append(prefix_ids + body_ids[start:stop])
             weights.append(stop - start)
             start = stop
-        return EncodedText(windows, weights, prompt_cut)
+        cuts = [sum(weights[:i]) for i in range(len(weights) + 1)]
+        return EncodedText(windows, weights, prompt_cut,
+                           [segments[cuts[i]: cuts[i + 1]] for i in range(len(weights))])
 
     # -- scoring
 
     def window_scores(self, windows: Sequence[list[int]], batch_size: int = 8,
-                      tails: Sequence[int] | None = None) -> torch.Tensor:
+                      tails: Sequence[int] | None = None, hidden_out: list | None = None) -> torch.Tensor:
         """Scores [W] of token-id windows, batched by similar length, right-padded. ``tails``:
-        response tokens at the end of each window (for ``mean_last`` pooling; default all)."""
+        response tokens at the end of each window (for ``mean_last`` pooling; default all).
+        ``hidden_out`` (a list of W slots, ``mean_last`` only): filled with each window's last
+        hidden states [tail, d] at its response tokens."""
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
         out = torch.empty(len(windows), device=self.device)
         pad = self.tokenizer.pad_token_id
@@ -255,17 +348,30 @@ class RewardModel:
             mean = (per_token * in_tail).sum(1) / in_tail.sum(1).clamp(min=1)
             last = per_token[torch.arange(len(idx), device=self.device), (lengths - 1).to(self.device)]
             out[torch.tensor(idx, device=self.device)] = last + mean
+            if hidden_out is not None:
+                for row, i in enumerate(idx):
+                    hidden_out[i] = hidden[row, int(lengths[row] - tail[row]): int(lengths[row])]
         return out
 
     def score_encoded(self, encoded: Sequence[EncodedText], batch_size: int = 8) -> torch.Tensor:
         """Token-weighted mean window score of each text, [N] (differentiable)."""
         flat = [w for e in encoded for w in e.windows]
-        window = self.window_scores(flat, batch_size, [w for e in encoded for w in e.weights])
+        hidden = [None] * len(flat) if self.doc_head is not None else None
+        window = self.window_scores(flat, batch_size, [w for e in encoded for w in e.weights], hidden)
         weights = torch.tensor([w for e in encoded for w in e.weights], dtype=torch.float32, device=self.device)
         owner = torch.tensor([i for i, e in enumerate(encoded) for _ in e.windows], device=self.device)
         total = torch.zeros(len(encoded), device=self.device).index_add(0, owner, weights * window)
         norm = torch.zeros(len(encoded), device=self.device).index_add(0, owner, weights)
-        return total / norm
+        scores = total / norm
+        if self.doc_head is None:
+            return scores
+        terms, k = [], 0
+        for e in encoded:
+            h = torch.cat(hidden[k: k + len(e.windows)]).float()
+            seg = torch.tensor([s for window_segments in e.segments for s in window_segments], device=self.device)
+            terms.append(self.doc_head(segment_means(h, seg[: len(h)])))
+            k += len(e.windows)
+        return scores + torch.stack(terms)
 
     @torch.no_grad()
     def score(self, prompts: Sequence[Text], responses: Sequence[Text], batch_size: int = 8) -> ScoreResult:
@@ -285,8 +391,13 @@ class RewardModel:
         if tmp.exists():
             shutil.rmtree(tmp)
         save_model(self.model, self.tokenizer, tmp)
-        (tmp / META_FILE).write_text(json.dumps({"max_length": self.max_length, "pooling": self.pooling, **meta},
-                                                indent=2))
+        head = {}
+        if self.doc_head is not None:
+            torch.save(self.doc_head.state_dict(), tmp / DOC_HEAD_FILE)
+            head = {"doc_head": {"sharpness": self.doc_head.sharpness, "tau": float(self.doc_head.tau.detach()),
+                                 "weight": self.doc_head.weight.detach().tolist()}}
+        (tmp / META_FILE).write_text(json.dumps({"max_length": self.max_length, "pooling": self.pooling,
+                                                 **head, **meta}, indent=2))
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
@@ -323,7 +434,8 @@ def train_reward_model(pairs: Sequence[PreferencePair], backbone: str, output_di
                        max_length: int | None = None, seed: int = 0, device: str = "cpu",
                        weight_decay: float = 0.0, warmup_fraction: float = 0.1, progress: bool = True,
                        freeze_embeddings: bool = False, pooling: str = "last", tie_weight: float = 1.0,
-                       train_accuracy: bool = True, train_layers: int = 0) -> TrainReport:
+                       train_accuracy: bool = True, train_layers: int = 0, doc_head: bool = False,
+                       doc_lr: float = 3e-2, doc_init: float = -1.0) -> TrainReport:
     """Train a Bradley-Terry reward model on ``pairs`` and save it to ``output_dir``.
 
     Held-out pairs are whole answers (``split_by_group``), so the reported accuracy is on
@@ -334,7 +446,9 @@ def train_reward_model(pairs: Sequence[PreferencePair], backbone: str, output_di
     out of the accuracies). ``pooling``: see the module docstring. ``train_accuracy=False``
     skips scoring the training pairs again after training (reported as nan). ``train_layers``
     > 0 trains only the top that many decoder layers (with the final norm and the score head);
-    the layers below stay as loaded, and no gradient is computed through them.
+    the layers below stay as loaded, and no gradient is computed through them. ``doc_head``
+    adds the document-level redundancy term (module docstring; needs ``mean_last``), its few
+    parameters trained at ``doc_lr``, its two weights starting at ``doc_init``.
     """
     from tqdm import tqdm
 
@@ -346,7 +460,7 @@ def train_reward_model(pairs: Sequence[PreferencePair], backbone: str, output_di
     train, held = split_by_group(pairs, eval_fraction, seed)
     model, tok = build_classifier(backbone, seed)
     torch.set_flush_denormal(True)   # pretrained backbones reach subnormal floats (slow on x86)
-    rm = RewardModel(model, tok, max_length, device, pooling)
+    rm = RewardModel(model, tok, max_length, device, pooling, DocHead(weight_init=doc_init) if doc_head else None)
     enc_chosen = [rm.encode(p.prompt, p.chosen) for p in train]
     enc_rejected = [rm.encode(p.prompt, p.rejected) for p in train]
     windowed = sum(len(e.windows) > 1 for e in enc_chosen + enc_rejected)
@@ -361,12 +475,18 @@ def train_reward_model(pairs: Sequence[PreferencePair], backbone: str, output_di
         for layer in list(layers)[: len(layers) - train_layers]:
             layer.requires_grad_(False)
     params = [p for p in rm.model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    groups = [{"params": params, "lr": lr}]
+    if rm.doc_head is not None:
+        groups.append({"params": list(rm.doc_head.parameters()), "lr": doc_lr, "weight_decay": 0.0})
+        params = params + groups[1]["params"]
+    optimizer = torch.optim.AdamW(groups, lr=lr, weight_decay=weight_decay)
     steps = epochs * math.ceil(len(train) / batch_size)
     warmup = max(1, int(warmup_fraction * steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / warmup))
     rng = random.Random(seed)
     rm.model.train()
+    if doc_lr <= 0:
+        raise UserError("rm train: doc lr must be > 0")
     loss_value = float("nan")
     bar = tqdm(total=steps, desc="rm train", unit="step", disable=not progress)
     for _ in range(epochs):
@@ -408,5 +528,5 @@ def train_reward_model(pairs: Sequence[PreferencePair], backbone: str, output_di
     rm.save(output_dir, {"backbone": backbone, "train_pairs": len(train), "eval_pairs": len(held),
                          "train_accuracy": None if math.isnan(train_acc) else train_acc, "eval_accuracy": None if math.isnan(eval_acc) else eval_acc,
                          "epochs": epochs, "lr": lr, "seed": seed, "freeze_embeddings": freeze_embeddings,
-                         "train_layers": train_layers})
+                         "train_layers": train_layers, "doc_lr": doc_lr if doc_head else None})
     return report

@@ -22,8 +22,10 @@ is better"). At most ``pairs_per_kind`` pairs of each kind are kept from the sho
 
 Model: ``backbone`` (default ``embedded-2l``: the embedded SmolLM2-135M-Instruct's first two
 decoder layers, pretrained) with a one-output score head, ``mean_last`` pooling (the mean of
-per-token scores plus the last token's), input embeddings frozen, only the top decoder layer
-trained (``train_layers=1``: half the training time of training both, and 0.832 instead of 0.799
+per-token scores plus the last token's), the document-level redundancy term
+(``reward_model.DocHead``, ``doc_head=True``: the answer's sentence segments compared with every
+earlier one across windows; its three parameters at ``doc_lr``), input embeddings frozen, only
+the top decoder layer trained (``train_layers=1``: half the training time of training both, and 0.832 instead of 0.799
 on the red-team development suite). The long answers are available
 (``long_pairs_per_kind``) but off by default: training on them with 1,024- or
 3,072-token windows cost 1.6x or more and did not raise the development-suite figure
@@ -48,6 +50,8 @@ from longwriter_zero.rewards.damage import DAMAGES
 
 ANSWER_FILES = ("honest_answers.jsonl", "honest_answers_more.jsonl", "honest_answers_long.jsonl")
 LONG_FILE = "honest_answers_long.jsonl"   # long answers: capped by ``long_pairs_per_kind`` on their own
+# damage kinds the recipe does not train on (kept for the left-out measure of ``held_out_accuracy``)
+UNTRAINED = ("join_paragraphs", "echo_paraphrase", "off_topic")
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ class RMRecipe:
     ties: int = 2                    # honest length pairs per answer (trained towards equal scores)
     pairs_per_kind: int = 20         # at most this many pairs of each kind (and of ties) are trained on
     long_pairs_per_kind: int = 0     # ... plus at most this many of each kind from the long answers
-    damages: tuple = tuple(DAMAGES)
+    damages: tuple = tuple(k for k in DAMAGES if k not in UNTRAINED)
     epochs: int = 1
     lr: float = 3e-4
     batch_size: int = 8
@@ -68,6 +72,8 @@ class RMRecipe:
     freeze_embeddings: bool = True   # keep the input embedding table fixed
     tie_weight: float = 1.0
     train_layers: int = 1            # train only the top N decoder layers (0: all)
+    doc_head: bool = True            # document-level redundancy term (reward_model.DocHead)
+    doc_lr: float = 3e-2             # learning rate of the document-level term's parameters
 
 
 RECIPE = RMRecipe()
@@ -128,7 +134,7 @@ def _train(pairs, recipe: RMRecipe, output_dir: str, progress: bool):
                               batch_size=recipe.batch_size, eval_fraction=0.0, max_length=recipe.max_length,
                               seed=recipe.seed, progress=progress, freeze_embeddings=recipe.freeze_embeddings,
                               pooling=recipe.pooling, tie_weight=recipe.tie_weight, train_accuracy=False,
-                              train_layers=recipe.train_layers)
+                              train_layers=recipe.train_layers, doc_head=recipe.doc_head, doc_lr=recipe.doc_lr)
 
 
 def train_demo_rm(output_dir: str, backbone: str | None = None, recipe: RMRecipe = DEMO,
@@ -231,7 +237,7 @@ def held_out_accuracy(recipe: RMRecipe = RECIPE, train_kinds: tuple | None = Non
               "copies": recipe.copies, "ties": recipe.ties, "pairs_per_kind": recipe.pairs_per_kind,
               "long_pairs_per_kind": recipe.long_pairs_per_kind,
               "lr": recipe.lr, "epochs": recipe.epochs, "freeze_embeddings": recipe.freeze_embeddings,
-              "train_layers": recipe.train_layers,
+              "train_layers": recipe.train_layers, "doc_head": recipe.doc_head, "doc_lr": recipe.doc_lr,
               "trained_on": sorted(kinds - {"length_tie"}), "left_out": left_out, "train_pairs": len(train),
               "held_out_answers": len({p.group for p in held}), "held_out_pairs": len(damaged),
               "held_out_accuracy": round(pair_accuracy([chosen[i] for i in damaged], [rejected[i] for i in damaged]), 4),
