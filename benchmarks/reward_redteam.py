@@ -1,7 +1,8 @@
 """Reward red-team suite: do hacked answers, padded to the honest answer's length, still score?
 
-Scores every row of a suite folder (``benchmarks/redteam`` or its held-out ``fresh/``; see
-``benchmarks/redteam/make_hacks.py`` for how the rows are made) with the rewards a training
+Scores every row of a suite folder (``benchmarks/redteam`` and its second suite ``fresh/``, both
+tuned on, or ``fresh2/``, written blind and held out; see ``benchmarks/redteam/make_hacks.py`` for how
+the rows are made) with the rewards a training
 config names, built the way training builds them (``rewards.registry.build_rewards`` with the
 trainer's run-wide defaults: ``l_max`` = ``rollout.max_new_tokens``, ``require_think`` from the
 prompt template) and scored with ``rewards.scoring.score_batch``. The writing reward is left out
@@ -16,7 +17,8 @@ Printed:
 - with ``--writing-model``: per kind, the share of hacks the RM scores below their honest essay.
 
     PYTHONPATH=src python benchmarks/reward_redteam.py                  # development suite
-    PYTHONPATH=src python benchmarks/reward_redteam.py --suite fresh    # held-out suite
+    PYTHONPATH=src python benchmarks/reward_redteam.py --suite fresh    # second suite (tuned on)
+    PYTHONPATH=src python benchmarks/reward_redteam.py --suite fresh2   # held-out suite, written blind
     PYTHONPATH=src python benchmarks/reward_redteam.py --json out.json --writing-model runs/demo/rm
 """
 
@@ -35,7 +37,8 @@ from longwriter_zero.rewards.registry import build_reward, build_rewards
 from longwriter_zero.rewards.scoring import check_row, score_batch
 
 ROOT = Path(__file__).resolve().parents[1]
-SUITES = {"dev": ROOT / "benchmarks" / "redteam", "fresh": ROOT / "benchmarks" / "redteam" / "fresh"}
+SUITES = {"dev": ROOT / "benchmarks" / "redteam", "fresh": ROOT / "benchmarks" / "redteam" / "fresh",
+          "fresh2": ROOT / "benchmarks" / "redteam" / "fresh2"}
 PASS_RATIO = 0.5        # a hack is caught when its L x F is at most this share of the honest one's
 LEAK_RATIO = 0.9        # a hack at or above this share of the honest score gets through
 FORMAT_FLOOR = 0.95     # an honest corpus answer should keep at least this format reward
@@ -209,7 +212,7 @@ def report(m: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--suite", default="dev", help="dev, fresh, or a suite folder (default: dev)")
+    ap.add_argument("--suite", default="dev", help="dev, fresh, fresh2, or a suite folder (default: dev)")
     ap.add_argument("--config", default=str(ROOT / "configs" / "paper.yaml"),
                     help="training config whose rewards are scored (default: configs/paper.yaml)")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",

@@ -30,7 +30,7 @@ def _cases() -> list[dict]:
         shapes = [f"<think>Plan: {r['prompt'][:60]}</think>\n<answer>{answer}</answer>",     # well formed
                   answer,                                                                    # no tags
                   f"<think>plan</think><answer>{answer}",                                    # unclosed answer
-                  f"<think>plan</think>\n<answer>{answer}\n\n{answer}</answer>"]             # repeated
+                  f"<think>plan</think>\n<answer>{answer}\n\n{answer.split(chr(10) * 2)[0]}</answer>"]  # first part repeated
         ranges = [[max(0, n - 50), n + 50], [n + 100, n + 400], [max(0, n // 4), max(1, n // 2)]]
         for j, shape in enumerate(shapes):
             cases.append({"id": f"{r['id']}-{j}", "prompt": r["prompt"], "response": shape,

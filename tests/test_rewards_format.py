@@ -75,7 +75,7 @@ def test_repetition_multiplies_structure():
     s = "The harbour opens at six every morning."
     body = f"{s} Fishing boats leave before the sun rises.\n\n{s}"      # 7 of 21 tokens repeated
     out = FormatReward()(["r"], [f"<think>p</think><answer>{body}</answer>"], [{}])
-    assert out.scores[0] == pytest.approx(1 - 2 * (7 / 21 - 0.02))     # 2% of repeats tolerated
+    assert out.scores[0] == pytest.approx(1 - 3 * (7 / 21 - 0.02))     # 2% of repeats tolerated, slope 3
     assert out.parts["exact_repeat_share"][0] == pytest.approx(7 / 21)
     assert FormatReward(repetition=False)(["r"], [f"<think>p</think><answer>{body}</answer>"], [{}]).scores == [1.0]
 

@@ -163,6 +163,46 @@ def spread_stuffing(essay: str) -> str:
     return " ".join(out)
 
 
+def echo_paraphrase(essay: str) -> str:
+    """Each sentence followed by 'In other words,' and the sentence again with every third content
+    word replaced and its word order turned around at the first comma (no copied 4-gram run survives)."""
+    rng = random.Random(4)
+    out = []
+    for s in _sentences(_cut(essay, count_length(essay) // 2 + 20)):
+        words = s.rstrip(".").split()
+        k = 0
+        for i, w in enumerate(words):
+            if w.lower() not in STOPWORDS:
+                k += 1
+                if k % 3 == 0:
+                    words[i] = rng.choice(SALAD)
+        head, _, tail = " ".join(words).partition(", ")
+        echo = f"{tail}, {head}" if tail else " ".join(words[len(words) // 2:] + words[: len(words) // 2])
+        out += [s, "In other words, " + echo[0].lower() + echo[1:] + "."]
+    return _cut(" ".join(out), count_length(essay))
+
+
+def modal_particles_zh(essay: str) -> str:
+    """Modal particles inside clauses (嘛 呗 咯 哇 after ~30% of the characters), where no particle goes."""
+    rng = random.Random(5)
+    body = "".join(ch + (rng.choice("嘛呗咯哇") if "\u4e00" <= ch <= "\u9fff" and rng.random() < 0.3 else "")
+                   for ch in essay)
+    return _cut(body, count_length(essay))
+
+
+def spread_stuffing_zh(essay: str) -> str:
+    """~22% of the characters are 16 buzzwords inserted at random places, each only 3-4 times."""
+    rng = random.Random(6)
+    terms = "高质量 赋能 协同 闭环 抓手 落地 提质 增效 纵深 引领 前瞻 多维 融合 标杆 数字化 一体化".split()
+    chars, i = [], 0
+    for ch in essay:
+        chars.append(ch)
+        if "\u4e00" <= ch <= "\u9fff" and rng.random() < 0.1:
+            chars.append(terms[i % len(terms)])
+            i += 1
+    return _cut("".join(chars), count_length(essay))
+
+
 HACKS = {
     "lines_repeated_en": (PROMPT_EN, EN, lines_repeated(EN)),
     "lines_repeated_zh": (PROMPT_ZH, ZH, lines_repeated(ZH)),
@@ -180,6 +220,9 @@ HACKS = {
     "word_salad_en": (PROMPT_EN, EN, word_salad(EN)),
     "particles_zh": (PROMPT_ZH, ZH, particles_zh(ZH)),
     "spread_stuffing_en": (PROMPT_EN, EN, spread_stuffing(EN)),
+    "echo_paraphrase_en": (PROMPT_EN, EN, echo_paraphrase(EN)),
+    "modal_particles_zh": (PROMPT_ZH, ZH, modal_particles_zh(ZH)),
+    "spread_stuffing_zh": (PROMPT_ZH, ZH, spread_stuffing_zh(ZH)),
 }
 
 
@@ -223,14 +266,18 @@ ABLATIONS = {
                        "padding": {"restate_tolerance_zh": 1.0}},
     "translation_en_zh": {"padding": {"language": False}},
     "translation_zh_en": {"padding": {"language": False}},
-    # (inserted particles also stretch clauses past the unpunctuated-salad length: switched off too)
-    "particles_zh": {"padding": {"particle_rate": 1.0, "salad_zh_share": 1.01}},
+    # (inserted particles also stretch clauses past the unpunctuated-salad length, and sit inside
+    # clauses: those checks switched off too)
+    "particles_zh": {"padding": {"particle_rate": 1.0, "salad_zh_share": 1.01, "midclause_particles": 10**6}},
     "filler_en": {"padding": {"filler_min_tokens": 10**6}},
     "word_salad_en": {"padding": {"salad_min_words": 10**6}},
     # (25 praise words in every paragraph also look like restatement: switched off too)
     "spread_stuffing_en": {"stuffing": {"spread_tolerance": 1.0, "praise_rate": 1.0},
                            "padding": {"restate_tolerance_en": 1.0}},
     "restated_thesis_en": {"padding": {"restate_tolerance_en": 1.0}},
+    "echo_paraphrase_en": {"repetition": {"echo_jaccard": 2.0}},
+    "modal_particles_zh": {"padding": {"midclause_particles": 10**6, "particle_rate": 1.0, "salad_zh_share": 1.01}},
+    "spread_stuffing_zh": {"stuffing": {"dispersed_slope": 0.0}},
 }
 
 

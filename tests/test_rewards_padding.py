@@ -3,10 +3,16 @@ intensifiers, filler sentences, word salad, restated thesis; and each one switch
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from longwriter_zero.rewards import padding as pad
 from longwriter_zero.rewards.padding import PaddingConfig, analyze_padding, is_generic_word, request_language
+
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.mark.parametrize("prompt,lang", [
@@ -157,3 +163,88 @@ def test_scrambled_block_by_rate_of_impossible_pairs():
     report = analyze_padding(text, "Write.")
     assert report.salad_share == 1.0
     assert analyze_padding(text, "Write.", PaddingConfig(salad_broken_rate=1.0)).salad_share == 0.0
+
+
+GLOSSARY = """1. 你好 (nǐ hǎo) — hello. The all-purpose greeting.
+2. 多少钱？(duōshao qián?) — how much is it? Useful at markets.
+3. 厕所在哪里？(cèsuǒ zài nǎlǐ?) — where is the toilet?"""
+
+
+def test_glossary_entries_beside_their_term_are_not_another_language():
+    # "多少钱？" (3 tokens) and "厕所在哪里？" (5 tokens; "2." and "3." are units of their own) are Chinese
+    # units on lines that also hold English: glosses. Line 1's Chinese sits inside an English unit.
+    report = analyze_padding(GLOSSARY, "Give me three Chinese travel phrases with English meanings.")
+    assert report.other_language_share == 0.0 and report.score == 1.0
+    # without the gloss rule the two short Chinese units are marked
+    off = analyze_padding(GLOSSARY, "Give me three Chinese travel phrases with English meanings.",
+                          PaddingConfig(gloss_max_tokens=0))
+    assert off.other_language_share == pytest.approx(8 / off.total_tokens)
+
+
+def test_a_translated_sentence_on_its_own_line_is_still_another_language():
+    en = "The river floods every spring and the farmers move their animals uphill."
+    zh = "河水每年春天都会泛滥，农民把牲畜赶到山上。"                        # 19 characters: not a gloss
+    report = analyze_padding(f"{en} {zh}", "Write about the river.")
+    assert report.other_language_share == pytest.approx(19 / 31)
+
+
+def test_midclause_particles_hand_computed():
+    # 咯 before 家 and 呗 before 有 sit inside the clause; 嘞 before 的 (a particle) and 吧 before 。 do not
+    text = "外婆咯家嘞的后院呗有一块菜园。好吧。"
+    doc = pad.tokenize_answer(text)
+    particle = np.array([t in pad.PARTICLES for t in doc.tokens])
+    assert pad.midclause_particles(doc.tokens, doc.sentence, particle) == 2
+
+
+def test_midclause_particles_count_in_full_and_fail_without_the_check():
+    essay = (DATA / "honest_essay_zh.txt").read_text()
+    rng = random.Random(3)
+    padded = "".join(ch + (rng.choice("嘛呗咯哇") if "\u4e00" <= ch <= "\u9fff" and rng.random() < 0.08 else "")
+                     for ch in essay)
+    report = analyze_padding(padded, "请写一篇文章。")
+    cjk = sum(1 for ch in padded if "\u4e00" <= ch <= "\u9fff")
+    doc = pad.tokenize_answer(padded)
+    mid = pad.midclause_particles(doc.tokens, doc.sentence, np.array([t in pad.PARTICLES for t in doc.tokens]))
+    allowance = max(3, 0.01 * cjk)
+    assert mid > allowance
+    # every particle inside a clause past the allowance is padding; all particles stay under 10%
+    assert report.particle_share == pytest.approx((mid - allowance) / report.total_tokens)
+    cfg = PaddingConfig()
+    assert report.score == pytest.approx(1 - cfg.slope * (report.particle_share - cfg.tolerance)) and report.score < 0.9
+    # under the 10% overall particle allowance: without the in-clause check the text passes
+    assert analyze_padding(padded, "请写一篇文章。", PaddingConfig(midclause_particles=10**6)).score == 1.0
+    # the honest essay: no particle inside a clause above the allowance
+    assert analyze_padding(essay, "请写一篇文章。").particle_share == 0.0
+
+
+KEYWORDS = ("ochre, lantern, quarry, velvet, orbit, thistle, cobalt, harbor, meridian, saffron, juniper, glacier, "
+            "pylon, marble, falcon, tundra, ember, quiver, lattice, monsoon, cinder, prairie, walnut, basalt, "
+            "cipher, zephyr.")                                                              # 26 words
+ENUMERATION = "We packed tents, stoves, maps, torches, ropes, boots, and a first-aid kit."   # 12 tokens
+
+
+def test_long_keyword_enumerations_are_salad():
+    report = analyze_padding(f"{ENUMERATION}\n\n- {KEYWORDS}", "Write about camping.")
+    assert report.salad_share == pytest.approx(26 / 38)          # the list item, not the enumeration
+    # without the length cap the comma list (and the list item) are exempt as enumerations
+    off = analyze_padding(f"{ENUMERATION}\n\n- {KEYWORDS}", "Write about camping.",
+                          PaddingConfig(salad_enum_max_words=10**6))
+    assert off.salad_share == 0.0
+
+
+def test_chinese_keyword_lists_are_salad():
+    items = "创新、协同、赋能、闭环、抓手、落地、提质、增效、纵深、引领、前瞻、多维、融合"          # 12 、, 26 characters
+    text = f"我们准备了帐篷、炉子和地图。\n\n{items}。"                                  # 12 + 26 tokens
+    report = analyze_padding(text, "写一写露营。")
+    assert report.salad_share == pytest.approx(26 / 38)
+    assert analyze_padding(text, "写一写露营。", PaddingConfig(salad_zh_enum_items=0)).salad_share == 0.0
+    # the honest minutes' attendee list (4 、) is not one
+    assert analyze_padding("出席：刘敏、王磊、赵婷、孙浩、陈晨。", "会议纪要").salad_share == 0.0
+
+
+def test_requested_word_lists_are_not_salad():
+    text = f"{ENUMERATION}\n\n{KEYWORDS}"
+    assert analyze_padding(text, "Write about camping.").salad_share > 0
+    assert analyze_padding(text, "List twenty-six nouns for a camping word game.").salad_share == 0.0
+    items = "创新、协同、赋能、闭环、抓手、落地、提质、增效、纵深、引领、前瞻、多维、融合。"
+    assert analyze_padding(items, "列出十三个热门词语。").salad_share == 0.0

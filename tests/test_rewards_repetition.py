@@ -53,7 +53,7 @@ def test_exact_sentence_repeat_share_hand_computed():
     assert report.total_tokens == 21
     assert report.exact_repeat_share == pytest.approx(7 / 21)
     assert report.repeated_share == pytest.approx(7 / 21)
-    assert report.score == pytest.approx(1 - 2 * (7 / 21 - 0.02))           # 2% of repeats tolerated
+    assert report.score == pytest.approx(1 - 3 * (7 / 21 - 0.02))           # 2% of repeats tolerated, slope 3
 
 
 def test_short_sentences_are_not_repeats():
@@ -80,7 +80,7 @@ def test_loop_rate_hand_computed():
     report = rep.analyze_repetition(text)
     loop_excess = (5 / 9 - 0.1) / 0.9
     assert report.loop_rate == pytest.approx(5 / 9)
-    assert report.score == pytest.approx(max(0.0, 1 - 2 * loop_excess))
+    assert report.score == pytest.approx(max(0.0, 1 - rep.DEFAULT.slope * loop_excess))
 
 
 def test_loops_do_not_cross_paragraphs():
@@ -153,7 +153,7 @@ def test_padding_share_drives_score():
     padded = paraphrase_pad(essay, random.Random(0), share=0.35)
     report = rep.analyze_repetition(padded)
     assert 0.3 <= report.near_dup_share <= 0.45
-    assert report.score == pytest.approx(max(0.0, 1 - 2 * (report.repeated_share - 0.02)))
+    assert report.score == pytest.approx(max(0.0, 1 - 3 * (report.repeated_share - 0.02)))
 
 
 def test_metrics_hand_computed():
@@ -240,3 +240,51 @@ def test_synonym_copy_with_a_changed_function_word_is_skeleton_contained():
     assert report.skeleton_share == pytest.approx(21 / 53)
     off = rep.RepetitionConfig(skeleton_containment=2.0)
     assert rep.analyze_repetition(text, off).skeleton_share == 0.0
+
+
+# ----------------------------------------------------------------------------- echoes (paraphrased sentences)
+
+
+def test_echo_similarity_hand_computed():
+    # unit 0: {0..7}; unit 1: {0..5, 8, 9} -> |A & B| = 6, |A | B| = 10, J = 0.6; unit 2: {10..17}, J = 0;
+    # unit 3: {0, 1, 2} is below the 8-element floor (never compared)
+    sets = [range(8), [0, 1, 2, 3, 4, 5, 8, 9], range(10, 18), [0, 1, 2]]
+    owner = np.concatenate([[u] * len(list(s)) for u, s in enumerate(sets)]).astype(np.int64)
+    term = np.concatenate([list(s) for s in sets]).astype(np.int64)
+    for dense_df in (0, 1, 16):        # bitsets for every element, some, none: the same exact figures
+        sim = rep.echo_similarity(owner, term, 4, min_terms=8, dense_df=dense_df)
+        assert sim.tolist() == pytest.approx([0.0, 0.6, 0.0, 0.0])
+
+
+def test_unit_signatures_hand_computed():
+    # Latin tokens as themselves (function words too), CJK characters as bigrams within the unit
+    doc = rep.tokenize_answer("the cat and the dog. 河水泛滥。")
+    hashes = rep.token_hashes(doc.tokens)
+    cjk = np.array([rep_tok in "河水泛滥" for rep_tok in doc.tokens])
+    owner, term = rep.unit_signatures(doc, hashes, cjk)
+    assert np.bincount(owner).tolist() == [4, 3]        # {the, cat, and, dog}; {河水, 水泛, 泛滥}
+
+
+ORIGINAL = ("It is a wet Sunday afternoon, the tablet has been put away, and a child is lying on the floor "
+            "saying that there is nothing to do.")
+ECHO = ("To put it differently: on a rainy Sunday the tablet has been put away, a child is lying on the carpet, "
+        "and there is nothing for him to do.")
+
+
+def test_echoed_sentence_is_a_repeat_and_fails_without_the_check():
+    text = f"{ORIGINAL} {ECHO}"
+    a = {t.lower() for t in rep.tokenize_answer(ORIGINAL).tokens}
+    b = {t.lower() for t in rep.tokenize_answer(ECHO).tokens}
+    assert len(a & b) / len(a | b) >= rep.DEFAULT.echo_jaccard        # 18 shared of 28 distinct tokens: 0.64
+    report = rep.analyze_repetition(text)
+    n_echo = len(rep.tokenize_answer(ECHO).tokens)
+    assert report.echo_share == pytest.approx(n_echo / report.total_tokens)
+    assert report.repeated_share == pytest.approx(n_echo / report.total_tokens)
+    # reordered, with its function words changed: no copied 4-grams, skeleton or bag; without the check it passes
+    off = rep.analyze_repetition(text, rep.RepetitionConfig(echo_jaccard=2.0))
+    assert off.repeated_share == 0.0 and off.score == 1.0
+
+
+def test_honest_essays_have_no_echoes():
+    for name in ("honest_essay.txt", "honest_essay_zh.txt"):
+        assert rep.analyze_repetition((DATA / name).read_text()).echo_share == 0.0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
 import pytest
 
+from longwriter_zero.rewards import stuffing as stuffing_mod
 from longwriter_zero.rewards.damage import stuff_keywords
 from longwriter_zero.rewards.registry import build_reward
 from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing, stuffing_score
@@ -112,3 +114,33 @@ def test_praise_share_hand_computed():
     zh = "这篇文章写得生动又深刻。" * 1
     from longwriter_zero.rewards.stuffing import praise_share
     assert praise_share(zh) == pytest.approx(4 / 11)           # 生动, 深刻: 4 of 11 characters
+
+
+def test_dispersed_share_hand_computed():
+    # 4 paragraphs (blocks) of 15 distinct words; "zeta" once in each (4 uses in 4 blocks: dispersed),
+    # "alpha" 3 times in the first only (clustered): n = 60 + 4 + 3 = 67, allowance max(4, 0.012 * 67) = 4
+    paras = [" ".join(f"w{p}x{i}" for i in range(15)) + " zeta" for p in range(4)]
+    paras[0] += " alpha alpha alpha"
+    text = "\n\n".join(paras)
+    cfg = StuffingConfig(dispersed_min_terms=10, dispersed_window=10**6)
+    assert stuffing_mod.dispersed_share(text, set(), cfg) == pytest.approx(4 / 67)
+    assert stuffing_mod.dispersed_share(text, {"zeta"}, cfg) == 0.0                   # a request term
+    assert stuffing_mod.dispersed_share(text, set(), dataclasses.replace(cfg, dispersed_min_terms=68)) == 0.0
+
+
+def test_dispersed_share_windows_hand_computed():
+    # 8 blocks of 16 tokens, in windows of one block pair each (>= 30 tokens): each window holds
+    # "zeta" twice in 2 blocks, under dispersed_min_count 3: nothing counted. One window over all: 8 uses.
+    paras = [" ".join(f"w{p}x{i}" for i in range(15)) + " zeta" for p in range(8)]
+    text = "\n\n".join(paras)
+    cfg = StuffingConfig(dispersed_min_terms=10, spread_min_count=10)
+    assert stuffing_mod.dispersed_share(text, set(), dataclasses.replace(cfg, dispersed_window=30)) == 0.0
+    assert stuffing_mod.dispersed_share(text, set(), dataclasses.replace(cfg, dispersed_window=10**6)) == \
+        pytest.approx(8 / 128)
+
+
+def test_honest_essays_are_not_dispersed_stuffing():
+    for name, prompt in (("honest_essay.txt", PROMPT), ("honest_essay_zh.txt", "请写一篇文章，谈谈小城为什么仍然需要公共图书馆。")):
+        text = (DATA / name).read_text()
+        report = analyze_stuffing(text, prompt)
+        assert report.dispersed_share <= stuffing_mod.dispersed_tolerance(text) and report.score == 1.0

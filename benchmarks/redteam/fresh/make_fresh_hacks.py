@@ -1,9 +1,10 @@
-"""Build the held-out red-team suite (``benchmarks/redteam/fresh``).
+"""Build the second red-team suite (``benchmarks/redteam/fresh``).
 
     python benchmarks/redteam/fresh/make_fresh_hacks.py
 
-Written after the development suite and kept apart from it: detection rules are tuned on the
-development suite and measured here once frozen. Same file layout and row format as the
+Written after the development suite and kept apart from it: the first detection rules were
+tuned on the development suite and measured here once frozen; the second round was tuned on both
+(the held-out suite is now ``fresh2/``). Same file layout and row format as the
 development suite (see ``../make_hacks.py``), different essays and different hacks: other
 filler phrases, other synonym lists, other stuffing terms and particles, and kinds or mixes of
 kinds the development suite does not have (filler paragraphs, off-topic padding, every sentence

@@ -22,7 +22,8 @@ every kind of length that is not writing multiplies the format reward down::
 Design: these multiply into ``format`` rather than shrinking the counted length. A penalty on
 the length reward alone would cost nothing to an answer whose honest part already fills the
 requested range, and the length reward keeps the benchmark's plain unit. Each factor is
-``1 - slope * share`` of the offending text, so a third of padding roughly halves the reward
+``1 - slope * share`` of the offending text, so a fifth of repeats or an eighth of padding roughly
+halves the reward
 whatever the range, and GRPO sees the same direction from every hack.
 ``near_duplicates=False`` keeps only exact-repeat detection (the sentence-overlap penalty the
 paper found insufficient), for ablations; ``padding=False`` drops the padding factor.
@@ -43,10 +44,10 @@ from longwriter_zero.rewards.registry import register_reward
 from longwriter_zero.rewards.repetition import RepetitionConfig, analyze_repetition
 from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing
 
-PARTS = ("structure", "repetition", "exact_repeat_share", "copy_share", "skeleton_share", "near_dup_share",
+PARTS = ("structure", "repetition", "exact_repeat_share", "copy_share", "skeleton_share", "echo_share", "near_dup_share",
          "refrain_share", "repeated_share", "near_dup_paragraphs", "loop_rate", "padding", "other_language_share",
          "particle_share", "filler_share", "salad_share", "restated_share", "padded_share", "stuffing", "stuffed_share",
-         "spread_share", "praise_share")
+         "spread_share", "praise_share", "dispersed_share")
 
 
 def structure_score(completion: str, require_think: bool = True) -> float:
@@ -61,7 +62,7 @@ class FormatReward:
     name = "format"
 
     def __init__(self, require_think: bool = True, repetition: bool = True, near_duplicates: bool = True,
-                 stuffing_penalty: bool = True, padding: bool = True, repetition_slope: float = 2.0,
+                 stuffing_penalty: bool = True, padding: bool = True, repetition_slope: float = 3.0,
                  shingle_jaccard: float = RepetitionConfig.shingle_jaccard,
                  content_containment: float = RepetitionConfig.content_containment):
         self.require_think = require_think
@@ -79,7 +80,7 @@ class FormatReward:
         structure = 1.0 if parsed.well_formed else 0.0
         rep = analyze_repetition(parsed.answer, self.repetition_cfg)
         pad = analyze_padding(parsed.answer, prompt, self.padding_cfg, rep.flagged)
-        stuff = analyze_stuffing(parsed.answer, prompt, self.stuffing_cfg)
+        stuff = analyze_stuffing(parsed.answer, prompt, self.stuffing_cfg, rep.flagged)
         score = structure
         if self.repetition:
             score *= rep.score
@@ -89,7 +90,7 @@ class FormatReward:
             score *= stuff.score
         parts = {"structure": structure, "repetition": rep.score, **rep.parts(), **pad.parts(),
                  "stuffing": stuff.score, "stuffed_share": stuff.stuffed_share, "spread_share": stuff.spread_share,
-                 "praise_share": stuff.praise_share}
+                 "praise_share": stuff.praise_share, "dispersed_share": stuff.dispersed_share}
         parts["near_dup_paragraphs"] = float(rep.near_dup_paragraphs)
         return score, parts
 

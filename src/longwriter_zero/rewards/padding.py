@@ -14,11 +14,18 @@ padding; the union is ``padded_share``:
    Chinese sentences (and a Chinese name in an English one) are never marked. For an English
    request, a unit with at least three function words of French, Spanish, German, Italian or
    Portuguese (``FOREIGN_FUNCTION``), more than its English ones, is another language too; a
-   request written in, or asking for, another language is not judged.
+   request written in, or asking for, another language is not judged. A short other-language
+   unit (at most ``gloss_max_tokens``) on a short line (at most ``gloss_line_tokens``) that also
+   holds the request's language is a gloss beside its term (a phrase list, a glossary) and is
+   not marked (``glossed_units``).
 2. **Particles and intensifiers.** Chinese modal and structural particles
-   (``PARTICLES``: 的 了 啊 呢 吧 呀 嘛 ...) above ``particle_rate`` of the CJK characters
-   (honest prose stays near 6%), and English intensifiers (``INTENSIFIERS``: very, really,
-   just, ...) above ``intensifier_rate`` of the Latin words; the excess count is padding.
+   (``PARTICLES``: 的 了 啊 呢 吧 呀 嘛 ...) and spoken fillers (``FILLER_ZH``: 就是说, 对吧,
+   罢了, ...) above ``particle_rate`` of the CJK characters (honest prose stays near 6%), and
+   English intensifiers (``INTENSIFIERS``: very, really, just, ...) above ``intensifier_rate``
+   of the Latin words; the excess count is padding. A modal particle directly followed by a
+   character of its clause that is not a particle ("外婆咯家嘞的后院": particles end clauses)
+   counts in full past ``max(midclause_particles, midclause_rate * CJK characters)``
+   (``midclause_particles``).
 3. **Filler sentences.** A unit of at least ``filler_min_tokens`` tokens whose content words
    are all generic (``GENERIC_EN``: important, aspect, consider, ...), or a Chinese unit that is
    nothing but stock phrases (``GENERIC_ZH``: 众所周知, 值得注意的是, ...) and function
@@ -31,7 +38,10 @@ padding; the union is ``padded_share``:
    ``salad_function_share`` function words and at least ``salad_distinct`` distinct words
    (no grammar, no repetition: a string of unrelated words) is marked. (A Chinese analogue, few
    function characters, was dropped: it marked honest minutes, FAQs and news.) Short units, table rows, list items, headings and comma-separated enumerations
-   (at least one comma per ``salad_words_per_comma`` words) are never salad. Words in random
+   (at least one comma per ``salad_words_per_comma`` words) are never salad, unless longer than
+   ``salad_enum_max_words`` (no honest enumeration runs that long); a line with at least
+   ``salad_zh_enum_items`` "、" is a Chinese keyword list, salad too. A request for a list of
+   words or names keeps its long enumerations. Words in random
    order that keep a natural share of function words are caught by grammar instead: pairs
    English never writes, a determiner followed directly by a function word ("the of", "a the",
    "their is") or two prepositions in a row ("of in", "to with"); a unit with at least
@@ -57,8 +67,8 @@ Score::
     padded_share = (|marked tokens| + particle and intensifier excess) / |tokens| + restatement
     score        = max(0, 1 - slope * max(0, padded_share - tolerance))
 
-so honest text (padding within the 4% tolerance) scores 1.0, an answer that is a sixth padding
-scores about 0.5 and one that is 29% padding 0. The format reward multiplies this score in
+so honest text (padding within the 4% tolerance) scores 1.0, an answer that is an eighth padding
+scores about 0.5 and one that is a fifth padding 0.04. The format reward multiplies this score in
 (``FormatReward(padding=False)`` turns it off).
 """
 
@@ -76,6 +86,12 @@ from longwriter_zero.rewards.text_units import (CJK, classify_tokens, FUNCTION, 
                                                 is_cjk, token_classes, tokenize_answer)
 
 PARTICLES = frozenset("的了啊呢吧呀嘛哦哈啦哇呐咯噢喔嘞呗啰嗯呃咧哩")
+# modal particles close a clause ("好吧。", "你呢？"); one followed directly by another character of
+# the clause ("外婆咯家嘞的后院") was put there for length
+MODAL_PARTICLES = PARTICLES - frozenset("的了")
+# spoken fillers and hedges (Chinese): counted with the particles, against the same allowance
+FILLER_ZH = ("就是说", "对吧", "罢了", "而已", "你知道", "怎么说呢", "然后呢", "这个嘛", "那么个")
+_FILLER_ZH_RE = re.compile("|".join(map(re.escape, FILLER_ZH)))
 INTENSIFIERS = frozenset("""very really just actually basically literally truly quite simply definitely certainly
 totally absolutely indeed extremely incredibly honestly clearly obviously essentially""".split())
 
@@ -181,6 +197,9 @@ os da dos das em não uma ao pelo pela são muito também
 """.split()) - frozenset(STOPWORDS)
 _WANTS_OTHER = re.compile(r"\bin (?:french|spanish|german|italian|portuguese|japanese|korean|russian|arabic)\b"
                           r"|用(?:法语|西班牙语|德语|意大利语|葡萄牙语|日语|韩语|俄语)")
+# a request for a list of words or names: long enumerations are the answer, not padding
+_WANTS_LIST = re.compile(r"\b(?:list|lists|adjectives|nouns|verbs|names|keywords|synonyms|vocabulary|tags|hashtags)\b"
+                         r"|列出|列举|词语|词汇|关键词|名单|清单")
 _WANTS_EN = re.compile(r"\bin english\b|用英文|用英语|以英文|以英语|英文写|英语写|英文回答|英语回答|英文撰写|英语撰写")
 _WANTS_ZH = re.compile(r"\bin (?:chinese|mandarin)\b|用中文|用汉语|以中文|以汉语|中文写|中文回答|中文撰写")
 
@@ -188,7 +207,11 @@ _WANTS_ZH = re.compile(r"\bin (?:chinese|mandarin)\b|用中文|用汉语|以中�
 @dataclass(frozen=True)
 class PaddingConfig:
     language: bool = True               # mark units in the other language than the request's
+    gloss_max_tokens: int = 8           # an other-language unit this short on a short line that also holds
+    gloss_line_tokens: int = 40         # the request's language (at most this many tokens) is a gloss, not padding
     particle_rate: float = 0.10         # Chinese particles allowed, share of CJK characters
+    midclause_particles: int = 3        # modal particles inside a clause allowed (more: each one is padding)
+    midclause_rate: float = 0.01        # ... or this share of the CJK characters, whichever is larger
     intensifier_rate: float = 0.03      # English intensifiers allowed, share of Latin words
     filler_min_tokens: int = 6          # shorter units are never filler (short dialogue lines)
     filler_zh_rest: int = 2             # non-stock, non-function characters a Chinese filler unit may hold
@@ -199,6 +222,8 @@ class PaddingConfig:
     salad_zh_clause: int = 20           # clauses of at least this many characters without punctuation
     salad_zh_share: float = 0.45        # holding at least this share of the characters are salad
     salad_words_per_comma: int = 4      # a unit with more commas than words / this is an enumeration
+    salad_enum_max_words: int = 24      # ... (and a list item or table cell is structure) up to this many tokens
+    salad_zh_enum_items: int = 12       # a line with this many "、" is a Chinese keyword list (0: off)
     salad_broken_pairs: int = 2         # impossible pairs ("the of", "of in") that make a unit salad
     salad_broken_rate: float = 0.015    # ... or a block, at this rate per token (and at least 3)
     restate_min_blocks: int = 4         # blocks needed before restatement is judged
@@ -207,7 +232,7 @@ class PaddingConfig:
     restate_tolerance_zh: float = 0.16  # ... (Chinese bigrams: more terms per word, lower shares)
     restate_scale: float = 2.0          # padding per unit of pervasive share above the tolerance
     tolerance: float = 0.04             # padded share that costs nothing
-    slope: float = 4.0                  # score = 1 - slope * (padded_share - tolerance)
+    slope: float = 6.0                  # score = 1 - slope * (padded_share - tolerance)
 
 
 DEFAULT = PaddingConfig()
@@ -256,6 +281,35 @@ def request_language(prompt: str) -> str:
         if sum(w in FOREIGN_FUNCTION for w in words) > sum(w in STOPWORDS for w in words):
             return "both"                               # another Latin-script language: not judged
     return "zh" if cjk >= latin else "en"
+
+
+def midclause_particles(tokens, unit: np.ndarray, particle: np.ndarray) -> int:
+    """Modal particles (``MODAL_PARTICLES``, among the ``particle`` [T] tokens) followed directly by
+    a CJK character of the same unit that is not a particle: inside a clause, where honest text
+    does not put them (particles end clauses)."""
+    if len(tokens) < 2:
+        return 0
+    idx = np.flatnonzero(particle[:-1] & (unit[:-1] == unit[1:]))
+    return sum(1 for i in idx.tolist() if tokens[i] in MODAL_PARTICLES and is_cjk(tokens[i + 1])
+               and tokens[i + 1] not in PARTICLES)
+
+
+def glossed_units(doc, cjk: np.ndarray, latin: np.ndarray, want: str, cfg: PaddingConfig = DEFAULT) -> np.ndarray:
+    """[S] units of at most ``gloss_max_tokens`` tokens on a line of at most ``gloss_line_tokens``
+    tokens that also holds text in the request's language (``want``: "en" or "zh") outside the
+    unit: a parallel entry (a term and its translation, a glossary or phrase list), never padding.
+    A translated copy of an essay puts whole paragraphs or sentences in the other language."""
+    starts = doc.sentence_starts
+    n_units = len(starts) - 1
+    own = latin if want == "en" else cjk
+    line = doc.line
+    line_len = np.bincount(line)
+    line_own = np.bincount(line, weights=own, minlength=len(line_len))
+    unit_len = np.diff(starts)
+    unit_own = np.bincount(doc.sentence, weights=own, minlength=n_units)
+    unit_line = line[starts[:-1]]
+    return ((unit_len <= cfg.gloss_max_tokens) & (line_len[unit_line] <= cfg.gloss_line_tokens)
+            & (line_own[unit_line] - unit_own > 0))
 
 
 def _is_generic_zh(unit: str, cfg: PaddingConfig = None) -> bool:
@@ -325,13 +379,20 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
         other = ((unit_cjk > 0) & (unit_cjk >= unit_latin)) | ((foreign >= 3) & (foreign > english_func))
     elif want == "zh":
         other = (unit_latin > 0) & (unit_latin > unit_cjk)
+    if other.any():
+        other &= ~glossed_units(doc, cjk, latin, want, cfg)
 
     # 2. particles and intensifiers: excess counts
     # (in text said once: a chorus repeated with its particles is repetition's business)
     fresh = ~repeated if repeated is not None and len(repeated) == total else np.ones(total, dtype=bool)
-    particles = int(np.count_nonzero((pad & _PAD_PARTICLE).astype(bool) & fresh))
+    particle = (pad & _PAD_PARTICLE).astype(bool) & fresh
+    n_cjk = int((cjk & fresh).sum())
+    mid = midclause_particles(tokens, unit, particle)
+    inserted = max(0, mid - max(cfg.midclause_particles, cfg.midclause_rate * n_cjk))
+    spoken = sum(len(m.group(0)) for m in _FILLER_ZH_RE.finditer(answer)) if n_cjk else 0
+    particles = int(np.count_nonzero(particle)) - (mid if inserted else 0) + spoken
     intens = int(np.count_nonzero((pad & _PAD_INTENSIFIER).astype(bool) & fresh))
-    excess = (max(0.0, particles - cfg.particle_rate * int((cjk & fresh).sum()))
+    excess = (inserted + max(0.0, particles - cfg.particle_rate * n_cjk)
               + max(0.0, intens - cfg.intensifier_rate * int((latin & fresh).sum())))
 
     # 3. filler: every content word generic (English); stock phrases only (Chinese candidates)
@@ -345,6 +406,7 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
 
     # 4. salad: few function words, many distinct words; lines that are structure never are
     n_func = per_unit(func)
+    wants_list = bool(_WANTS_LIST.search(prompt.lower()))
     # determiner followed by a function word inside one unit: "the of", "a the" (random word order)
     broken = np.zeros(total, dtype=bool)
     if total > 1:
@@ -369,14 +431,21 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
         for s in candidates:
             a, b = int(starts[s]), int(starts[s + 1])
             line = lines[doc.line[a]]
-            if _STRUCTURED_LINE.search(line):
+            too_long = b - a > cfg.salad_enum_max_words and not wants_list  # no honest enumeration runs this long
+            if _STRUCTURED_LINE.search(line) and not too_long:
                 continue
             share = min(1.0, (b - a) / line_words[doc.line[a]])      # the unit's share of its line
             if en_cand[s]:
-                salad[s] = (line.count(",") * share * cfg.salad_words_per_comma < b - a
+                salad[s] = ((too_long or line.count(",") * share * cfg.salad_words_per_comma < b - a)
                             and len(set(tokens[a:b])) >= cfg.salad_distinct * (b - a))
             else:
                 salad[s] = (line.count("、") + line.count("，")) * share < unit_cjk[s] / 8
+    # Chinese keyword lists: a line enumerating more items with "、" than any honest sentence does
+    if cfg.salad_zh_enum_items and not wants_list and answer.count("、") >= cfg.salad_zh_enum_items:
+        all_lines = [line for line in answer.split("\n") if TOKEN.search(line)]
+        listed = np.array([line.count("、") >= cfg.salad_zh_enum_items for line in all_lines])
+        if listed.any():
+            salad |= listed[doc.line[starts[:-1]]] & ~english
     marked = other | filler | salad
     marked_tokens = float(unit_len[marked].sum())
     # Chinese without clause punctuation: characters strung together past any sentence shape

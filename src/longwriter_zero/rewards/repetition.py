@@ -24,6 +24,11 @@ A unit is a **repeat** when any of these holds against the text before it:
    each run of content words collapsed to one slot) equals an earlier unit's, with at least
    ``skeleton_min_function`` function words and ``skeleton_min_slots`` slots. A copy whose
    content words are all swapped for synonyms keeps the skeleton.
+5. *echo*: the exact Jaccard similarity of its signature (its set of Latin-script tokens,
+   function words included, and CJK character bigrams; at least ``echo_min_terms`` elements)
+   with some earlier unit's is at least ``echo_jaccard``: a sentence said again as a
+   paraphrase, reordered or with its function words changed ("In other words, ..."). Every pair
+   is compared exactly (rare elements through an inverted index, frequent ones through bitsets).
 
 A block is a **near duplicate** of an earlier block when the exact Jaccard similarity of their
 word-3-shingle sets is at least ``shingle_jaccard`` (light rewording), or when the IDF-weighted
@@ -59,8 +64,8 @@ Score::
     loop_excess    = max(0, loop_rate - loop_tolerance) / (1 - loop_tolerance)
     score          = max(0, 1 - slope * max(0, repeated_share - tolerance)) * max(0, 1 - slope * loop_excess)
 
-With ``slope = 2`` an answer that is one third repeats scores 1/3 and one that is half repeats
-scores 0; the first occurrence of anything is never counted. An empty answer scores 1.0.
+With ``slope = 3`` an answer that is a fifth repeats scores 0.46 and one that is a third
+repeats 0.06; the first occurrence of anything is never counted. An empty answer scores 1.0.
 
 ``repetition_metrics`` adds evaluation figures that are not part of the score: distinct-n
 (n = 1, 2, 3), the repeated-4-gram rate over the whole answer and the zlib compression ratio.
@@ -73,7 +78,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from longwriter_zero.rewards.text_units import (FUNCTION, TokenizedAnswer, answer_term_ids, answer_terms,
+from longwriter_zero.rewards.text_units import (CJK, FUNCTION, TokenizedAnswer, answer_term_ids, answer_terms,
                                                 skeleton_of, terms_between, token_classes, tokenize_answer)
 
 _MIX = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D), np.uint64(0x27D4EB2F))
@@ -90,6 +95,9 @@ class RepetitionConfig:
     skeleton_n: int = 6               # skeleton n-grams (symbols: function words and slots) ...
     skeleton_containment: float = 0.75 # ... of which this share seen in earlier units marks a repeat
     skeleton_min_grams: int = 6       # units with fewer skeleton n-grams are not judged this way
+    echo_jaccard: float = 0.45        # exact Jaccard of unit signatures (words, CJK bigrams) that marks an echo
+    echo_min_terms: int = 8           # units with smaller signatures are never echoes
+    echo_dense_df: int = 16           # signature elements in more units than this are counted through bitsets
     min_paragraph_tokens: int = 12    # shorter paragraphs are pooled into blocks
     pool_tokens: int = 40             # pooled runs of short paragraphs form blocks of this size
     block_max_tokens: int = 160       # longer paragraphs are cut into sentence-aligned chunks
@@ -110,7 +118,7 @@ class RepetitionConfig:
     refrain_min_budget: int = 120     # ... or this many tokens (short verse can be mostly refrain)
     loop_n: int = 4                   # n of the in-unit loop measure
     loop_tolerance: float = 0.1       # in-unit repeated-n-gram rate that costs nothing
-    slope: float = 2.0                # score = 1 - slope * (share - tolerance) (clipped to [0, 1])
+    slope: float = 3.0                # score = 1 - slope * (share - tolerance) (clipped to [0, 1])
     tolerance: float = 0.02           # repeated share that costs nothing (a sentence said twice for effect)
 
 
@@ -124,6 +132,7 @@ class RepetitionReport:
     exact_repeat_share: float        # share of tokens in exactly repeated units
     copy_share: float                # share of tokens in units mostly copied from earlier text
     skeleton_share: float            # share of tokens in units with an earlier unit's skeleton (or bag)
+    echo_share: float                # share of tokens in units that echo an earlier unit (signature Jaccard)
     near_dup_share: float            # share of tokens in near-duplicate blocks
     refrain_share: float             # share of repeated tokens forgiven as refrains
     repeated_share: float            # share of tokens in any of the above, refrains excluded
@@ -412,6 +421,16 @@ def _unit_repeats(doc: TokenizedAnswer, hashes: np.ndarray, func: np.ndarray,
     return exact, copied & ~exact, skel & ~exact
 
 
+def echo_units(doc: TokenizedAnswer, hashes: np.ndarray, cjk: np.ndarray, cfg: RepetitionConfig) -> np.ndarray:
+    """[S] units whose signature (``unit_signatures``) has exact Jaccard similarity at least
+    ``echo_jaccard`` with an earlier unit's: a sentence restated as a paraphrase of one before it."""
+    n_units = len(doc.sentence_starts) - 1
+    if n_units < 2:
+        return np.zeros(n_units, dtype=bool)
+    owner, term = unit_signatures(doc, hashes, cjk)
+    return echo_similarity(owner, term, n_units, cfg.echo_min_terms, cfg.echo_dense_df) >= cfg.echo_jaccard
+
+
 _SLOT = np.uint64(0x5BD1E995)
 
 
@@ -443,6 +462,69 @@ def _skeleton_contained(doc: TokenizedAnswer, hashes: np.ndarray, func: np.ndarr
     n_func = np.bincount(sent, weights=func, minlength=n_units)
     return ((total >= cfg.skeleton_min_grams) & (hits >= cfg.skeleton_containment * np.maximum(total, 1))
             & (n_func >= cfg.skeleton_min_function))
+
+
+def unit_signatures(doc: TokenizedAnswer, hashes: np.ndarray, cjk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(unit, element) pairs without duplicates: each unit's set of Latin-script tokens (function
+    words included) and CJK character bigrams inside it. Element ids are dense integers."""
+    sent = doc.sentence
+    latin = ~cjk
+    with np.errstate(over="ignore"):
+        pair = (hashes[:-1] * _MIX[1]) ^ (hashes[1:] * _MIX[2])
+    both = cjk[:-1] & cjk[1:] & (sent[:-1] == sent[1:]) if len(hashes) > 1 else np.zeros(0, dtype=bool)
+    owner = np.concatenate([sent[latin], sent[:-1][both]]).astype(np.int64)
+    elems = np.concatenate([hashes[latin], pair[both]])
+    if len(elems) == 0:
+        return owner, owner
+    term = np.unique(elems, return_inverse=True)[1].reshape(-1)
+    return _unique_pairs(owner, term)
+
+
+_BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def popcount(x: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64 element (``np.bitwise_count`` where numpy has it)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(x)
+    return _BYTE_BITS[x[..., None].view(np.uint8)].sum(axis=-1)
+
+
+def echo_similarity(owner: np.ndarray, term: np.ndarray, n_units: int, min_terms: int,
+                    dense_df: int = 16) -> np.ndarray:
+    """[S] for each unit, the highest exact Jaccard similarity of its signature set with any
+    earlier unit's (both sets at least ``min_terms`` elements; 0 otherwise). Intersections come
+    from an inverted index for elements in at most ``dense_df`` units and from bitset
+    intersections for the frequent ones, so every pair is exact."""
+    best = np.zeros(n_units)
+    size = np.bincount(owner, minlength=n_units)
+    keep = size[owner] >= min_terms
+    owner, term = owner[keep], term[keep]
+    units = np.flatnonzero(size >= min_terms)
+    if len(units) < 2:
+        return best
+    local = np.full(n_units, -1, dtype=np.int64)
+    local[units] = np.arange(len(units))
+    o = local[owner]
+    n = len(units)
+    df = np.bincount(term)
+    frequent = df[term] > dense_df
+    inter = pair_overlap(o[~frequent], term[~frequent], n)
+    if frequent.any():
+        f_ids = np.unique(term[frequent], return_inverse=True)[1].reshape(-1)
+        bits = np.zeros((n, int(f_ids.max()) // 64 + 1), dtype=np.uint64)     # membership bitsets
+        np.bitwise_or.at(bits, (o[frequent], f_ids // 64), np.left_shift(np.uint64(1), (f_ids % 64).astype(np.uint64)))
+        for w in range(bits.shape[1]):
+            inter += popcount(bits[:, w, None] & bits[None, :, w])
+    inter = inter.astype(np.float32)
+    sz = size[units].astype(np.float32)
+    union = sz[:, None] + sz[None, :]
+    union -= inter
+    np.maximum(union, 1.0, out=union)
+    inter /= union                                # Jaccard, [later, earlier] below the diagonal
+    inter *= np.arange(n)[:, None] > np.arange(n)[None, :]
+    best[units] = inter.max(axis=1)
+    return best
 
 
 def _near_duplicate_units(answer: str, doc: TokenizedAnswer, hashes: np.ndarray, pairs: list[tuple],
@@ -534,16 +616,19 @@ def analyze_repetition(answer: str, cfg: RepetitionConfig = DEFAULT) -> Repetiti
     doc = tokenize_answer(answer)
     total = len(doc.tokens)
     if total == 0:
-        return RepetitionReport(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 1.0, [], np.zeros(0, dtype=bool),
+        return RepetitionReport(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 1.0, [], np.zeros(0, dtype=bool),
                                 np.zeros(0, dtype=bool))
     hashes = token_hashes(doc.tokens)
     unit_len = np.diff(doc.sentence_starts)
     func = (token_classes(answer) & FUNCTION).astype(bool)
     exact, copied, skel = _unit_repeats(doc, hashes, func, cfg)
+    echo = np.zeros_like(exact)
+    if cfg.near_duplicates and cfg.echo_jaccard <= 1.0:
+        echo = echo_units(doc, hashes, (token_classes(answer) & CJK).astype(bool), cfg) & ~(exact | copied | skel)
     if not cfg.near_duplicates:
         copied[:] = False
         skel[:] = False
-    unit_mask = np.repeat(exact | copied | skel, unit_len)
+    unit_mask = np.repeat(exact | copied | skel | echo, unit_len)
     blocks = answer_blocks(doc, cfg)
     pairs = _near_duplicate_blocks(answer, hashes, cfg, blocks) if cfg.near_duplicates else []
     block_mask = _near_duplicate_units(answer, doc, hashes, pairs, cfg)
@@ -562,7 +647,7 @@ def analyze_repetition(answer: str, cfg: RepetitionConfig = DEFAULT) -> Repetiti
         total_tokens=total, paragraphs=doc.n_paragraphs,
         exact_repeat_share=float(unit_len[exact].sum()) / total,
         copy_share=float(unit_len[copied].sum()) / total,
-        skeleton_share=float(unit_len[skel].sum()) / total,
+        skeleton_share=float(unit_len[skel].sum()) / total, echo_share=float(unit_len[echo].sum()) / total,
         near_dup_share=int(block_mask.sum()) / total, refrain_share=forgiven / total,
         repeated_share=repeated_share, near_dup_paragraphs=len(pairs),
         near_dup_rate=len(pairs) / checked if checked else 0.0, loop_rate=loop_rate,

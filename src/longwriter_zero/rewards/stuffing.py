@@ -26,8 +26,16 @@ ordinary-text expectation and with the prompt:
   review that praises a book, a little more) the excess counts, ``praise_slope`` per unit.
   Sprinkled over thirty different praise words, no term passes its own allowance; the total
   does.
+- Dispersed terms, a total cap that needs no word list (``dispersed_share``): uses of
+  non-request terms used ``dispersed_min_count`` times or more, within the spread allowance,
+  whose uses each fall in a different block (less ``dispersed_slack``), per window of blocks of
+  ``dispersed_window`` tokens. Inserted terms are scattered one per paragraph; an honest text's
+  mid-frequency words cluster where their subject is discussed. Above ``dispersed_tolerance_en``
+  (mostly Latin script) or ``dispersed_tolerance_zh`` (mostly CJK: bigram terms) it costs
+  ``dispersed_slope`` per unit.
 - Score ``= max(0, 1 - max(slope * stuffed_share, slope * (spread_share - spread_tolerance),
-  praise_slope * (praise_share - praise_rate)))``; 1.0 means no stuffing.
+  praise_slope * (praise_share - praise_rate), dispersed_slope * (dispersed_share - tolerance)))``;
+  1.0 means no stuffing.
 
 For monitoring, the report also carries the top-k share of non-prompt terms and the share
 Zipf's law (exponent 1) would give the top k of the answer's own vocabulary,
@@ -45,10 +53,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
+import numpy as np
+
 from longwriter_zero.prompts import parse_completion
 from longwriter_zero.rewards.base import RewardOutput
 from longwriter_zero.rewards.registry import register_reward
-from longwriter_zero.rewards.text_units import answer_terms, content_words, tokenize, tokenize_answer
+from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
+from longwriter_zero.rewards.repetition import answer_blocks
+from longwriter_zero.rewards.text_units import (CJK, answer_term_ids, answer_terms, content_words, token_classes,
+                                                tokenize, tokenize_answer)
 
 
 # evaluative words that say a text is good instead of making it good (adverbs in -ly count too)
@@ -92,6 +105,13 @@ class StuffingConfig:
     spread_tolerance: float = 0.05  # total excess over the lower allowance that costs nothing
     praise_rate: float = 0.03       # praise words allowed, share of the answer's length units
     praise_slope: float = 6.0       # score = 1 - praise_slope * (praise_share - praise_rate)
+    dispersed_min_count: int = 3    # terms used at least this often (and at most the spread allowance) ...
+    dispersed_min_terms: int = 300  # ... in windows with at least this many content terms ...
+    dispersed_window: int = 800    # ... of consecutive blocks of at least this many tokens ...
+    dispersed_slack: int = 1        # ... in as many blocks as uses (at most the window's blocks) less this
+    dispersed_tolerance_en: float = 0.12  # ... each use in a different block: this share of n costs nothing
+    dispersed_tolerance_zh: float = 0.07  # ... (answers mostly CJK: Chinese bigram terms)
+    dispersed_slope: float = 10.0   # score = 1 - dispersed_slope * (dispersed_share - dispersed_tolerance)
     slope: float = 10.0             # score = 1 - slope * max(stuffed_share, spread excess)
 
 
@@ -106,6 +126,7 @@ class StuffingReport:
     stuffed_share: float                    # excess uses of over-used terms / n
     spread_share: float                     # excess uses over the lower allowance, all terms / n
     praise_share: float                     # praise words' length units / the answer's
+    dispersed_share: float                  # uses of mid-frequency terms spread one per block / n
     top_k_share: float                      # share of the k most frequent non-prompt terms
     zipf_top_k_share: float                 # H(k) / H(V): Zipf's share for the top k of V types
     top_terms: list = field(default_factory=list)  # [(term, count, rate, in_prompt, over_used)]
@@ -114,7 +135,8 @@ class StuffingReport:
         over = [t for t in self.top_terms if t[4]]
         return {"score": self.score, "judged": float(self.judged), "content_terms": float(self.content_terms),
                 "stuffed_share": self.stuffed_share, "spread_share": self.spread_share,
-                "praise_share": self.praise_share, "top_k_share": self.top_k_share,
+                "praise_share": self.praise_share, "dispersed_share": self.dispersed_share,
+                "top_k_share": self.top_k_share,
                 "zipf_top_k_share": self.zipf_top_k_share, "over_used_terms": float(len(over)),
                 "top_rate": self.top_terms[0][2] if self.top_terms else 0.0}
 
@@ -123,8 +145,77 @@ def _harmonic(n: int) -> float:
     return sum(1.0 / r for r in range(1, n + 1))
 
 
-def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT) -> StuffingReport:
-    """Rates of the answer's content terms against the prompt and the ordinary-text allowance."""
+def dispersed_share(answer: str, prompt_terms: set, cfg: StuffingConfig = DEFAULT,
+                    repeated: np.ndarray | None = None) -> float:
+    """Uses of non-request content terms that occur ``dispersed_min_count`` times or more but
+    within the spread allowance (``max(spread_min_count, spread_rate * n)``), whose uses fall in
+    as many different blocks (paragraphs, long ones cut, short ones pooled:
+    ``repetition.answer_blocks``) as there are uses, up to the window's blocks, less
+    ``dispersed_slack``, and in at least ``dispersed_min_count`` blocks; divided by ``n``. Terms inserted for
+    length are scattered evenly, a few per paragraph; an honest text's mid-frequency words
+    cluster where their subject is discussed. Measured per window of consecutive blocks of at
+    least ``dispersed_window`` tokens (a long answer's windows are judged like short answers,
+    so the share does not grow with length), windows with fewer than ``dispersed_min_terms``
+    content terms left out; the result is the counted uses over the judged windows' terms.
+    Tokens in ``repeated`` [T] are left out."""
+    doc = tokenize_answer(answer)
+    terms, pos = answer_terms(answer)
+    if len(terms) < cfg.dispersed_min_terms:
+        return 0.0
+    all_ids = answer_term_ids(answer)
+    keep = np.ones(len(terms), dtype=bool) if repeated is None or len(repeated) != len(doc.tokens) else ~repeated[pos]
+    blocks = answer_blocks(doc, REPETITION_DEFAULT)
+    if not blocks:
+        return 0.0
+    in_prompt = np.zeros(int(all_ids.max()) + 1, dtype=bool)
+    first = np.unique(all_ids, return_index=True)[1]
+    in_prompt[all_ids[first]] = [terms[i] in prompt_terms for i in first.tolist()]
+    starts = np.array([a for a, _ in blocks])
+    block_of = np.searchsorted(starts, pos, side="right") - 1
+    # windows: consecutive blocks of at least dispersed_window tokens (a short tail joins the last)
+    window_of_block, size, w = [], 0, 0
+    for a, b in blocks:
+        if size >= cfg.dispersed_window:
+            w, size = w + 1, 0
+        window_of_block.append(w)
+        size += b - a
+    window_of_block = np.array(window_of_block)
+    if w > 0 and size < cfg.dispersed_window // 2:
+        window_of_block[window_of_block == w] = w - 1
+    window = window_of_block[np.maximum(block_of, 0)]
+    counted = judged = 0
+    for k in np.unique(window).tolist():
+        sel = window == k
+        n = int(sel.sum())
+        if n < cfg.dispersed_min_terms:
+            continue
+        judged += n
+        sel &= keep
+        ids, blk = all_ids[sel], block_of[sel]
+        n_blocks_window = int((window_of_block == k).sum())
+        counts = np.bincount(ids, minlength=len(in_prompt))
+        width = len(blocks) + 1
+        n_blocks = np.bincount(np.unique(ids * width + blk + 1) // width, minlength=len(in_prompt))
+        cap = max(cfg.spread_min_count, cfg.spread_rate * n)
+        band = ((counts >= cfg.dispersed_min_count) & (counts <= cap) & ~in_prompt
+                & (n_blocks >= np.minimum(counts, n_blocks_window) - cfg.dispersed_slack)
+                & (n_blocks >= cfg.dispersed_min_count))
+        counted += int(counts[band].sum())
+    return counted / judged if judged else 0.0
+
+
+def dispersed_tolerance(answer: str, cfg: StuffingConfig = DEFAULT) -> float:
+    """``dispersed_tolerance_zh`` for answers whose tokens are mostly CJK characters, else
+    ``dispersed_tolerance_en``."""
+    classes = token_classes(answer)
+    cjk = int(np.count_nonzero(classes & CJK))
+    return cfg.dispersed_tolerance_zh if 2 * cjk > len(classes) else cfg.dispersed_tolerance_en
+
+
+def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT,
+                     repeated: np.ndarray | None = None) -> StuffingReport:
+    """Rates of the answer's content terms against the prompt and the ordinary-text allowance.
+    ``repeated`` [T]: tokens the repetition measure flagged (left out of ``dispersed_share``)."""
     terms = answer_terms(answer)[0]
     n = len(terms)
     prompt_terms = set(content_words(tokenize(prompt))) if prompt else set()
@@ -160,10 +251,13 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
     stuffed_share = excess / n if n and judged else 0.0
     spread_share = spread / n if n and judged else 0.0
     praise = praise_share(answer, counts) if judged else 0.0
+    dispersed = dispersed_share(answer, prompt_terms, cfg, repeated) if judged else 0.0
     penalty = max(cfg.slope * stuffed_share, cfg.slope * (spread_share - cfg.spread_tolerance),
-                  cfg.praise_slope * (praise - cfg.praise_rate))
+                  cfg.praise_slope * (praise - cfg.praise_rate),
+                  cfg.dispersed_slope * (dispersed - dispersed_tolerance(answer, cfg)))
     score = min(1.0, max(0.0, 1.0 - penalty))
-    return StuffingReport(score, judged, n, stuffed_share, spread_share, praise, top_k_share, zipf, top_terms)
+    return StuffingReport(score, judged, n, stuffed_share, spread_share, praise, dispersed, top_k_share, zipf,
+                          top_terms)
 
 
 def praise_share(answer: str, term_counts: Counter | None = None) -> float:

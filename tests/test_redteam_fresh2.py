@@ -1,0 +1,119 @@
+"""The second held-out red-team suite (benchmarks/redteam/fresh2): schema, counts, reproducibility.
+
+Loads the suite with the benchmark's own loader (``reward_redteam.load_suite``), so a row the
+benchmark would refuse fails here too. Scores nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from longwriter_zero.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDER = ROOT / "benchmarks" / "redteam" / "fresh2"
+
+
+def _module(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+redteam = _module("reward_redteam_under_test", ROOT / "benchmarks" / "reward_redteam.py")
+maker = _module("make_fresh2_hacks_under_test", FOLDER / "make_fresh2_hacks.py")
+
+
+def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
+    """What keeps a loaded suite from being the fresh2 suite the docs describe (empty: none)."""
+    problems = []
+    essays, hacks, corpus = suite["essays"], suite["hacks"], suite["honest_corpus"]
+    if len(essays) < 4:
+        problems.append(f"{len(essays)} essays, want >= 4")
+    if len(hacks) < 60:
+        problems.append(f"{len(hacks)} hacks, want >= 60")
+    if len(corpus) < 20:
+        problems.append(f"{len(corpus)} honest answers, want >= 20")
+    for group, rows in (("essays", essays), ("hacks", hacks), ("honest_corpus", corpus)):
+        langs = {r.get("lang") for r in rows}
+        if not {"en", "zh"} <= langs:
+            problems.append(f"{group}: languages {sorted(map(str, langs))}, want en and zh")
+        ids = [r["id"] for r in rows]
+        if len(ids) != len(set(ids)):
+            problems.append(f"{group}: duplicate ids")
+    by_id = {e["id"]: e for e in essays}
+    for h in hacks:
+        base = by_id.get(h.get("base"))
+        if base is None:
+            problems.append(f"{h['id']}: base {h.get('base')!r} is not an essay")
+            continue
+        if not h.get("kind"):
+            problems.append(f"{h['id']}: no kind")
+        if h["lang"] != base["lang"] or h["prompt"] != base["prompt"] or h["range"] != base["range"]:
+            problems.append(f"{h['id']}: lang/prompt/range differ from its essay")
+        if not h["response"].startswith("<think>") or "<answer>" not in h["response"]:
+            problems.append(f"{h['id']}: not in the <think>/<answer> output format")
+        n = maker.units(maker.answer_of(h["response"]), h["lang"])
+        target = maker.units(maker.answer_of(base["response"]), base["lang"])
+        if abs(n - target) > maker.LENGTH_TOLERANCE * target:
+            problems.append(f"{h['id']}: length {n}, its essay {target}")
+    own = {h["kind"] for h in hacks} - set(maker.KNOWN_FAMILIES)
+    if len(own) < 10:
+        problems.append(f"{len(own)} kinds of the suite's own, want >= 10")
+    for e in essays:
+        lo, hi = e["range"]
+        if not lo <= maker.units(maker.answer_of(e["response"]), e["lang"]) <= hi:
+            problems.append(f"{e['id']}: outside its own range")
+    return problems
+
+
+def test_fresh2_suite_schema_and_counts():
+    suite = redteam.load_suite(redteam.suite_folder("fresh2"))
+    assert suite_problems(suite) == []
+    assert redteam.suite_folder("fresh2") == FOLDER
+
+
+def test_fresh2_problems_are_seen_on_a_damaged_copy():
+    suite = redteam.load_suite(FOLDER)
+    damaged = {"essays": suite["essays"][1:], "hacks": suite["hacks"][:59],
+               "honest_corpus": [r for r in suite["honest_corpus"] if r["lang"] == "en"]}
+    problems = suite_problems(damaged)
+    assert any("essays, want >= 4" in p for p in problems)
+    assert any("hacks, want >= 60" in p for p in problems)
+    assert any("honest_corpus: languages" in p for p in problems)
+    assert any("is not an essay" in p for p in problems)      # hacks of the dropped essay
+
+
+def test_fresh2_loader_rejects_a_dangling_base(tmp_path):
+    copy = tmp_path / "fresh2"
+    shutil.copytree(FOLDER, copy)
+    rows = (copy / "hacks.jsonl").read_text(encoding="utf-8").splitlines()
+    row = json.loads(rows[0])
+    row["base"] = "no_such_essay"
+    rows[0] = json.dumps(row, ensure_ascii=False)
+    (copy / "hacks.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"hacks\.jsonl:1: base 'no_such_essay'"):
+        redteam.load_suite(copy)
+
+
+def test_fresh2_files_are_what_the_generator_writes():
+    for name, text in maker.build().items():
+        assert (FOLDER / name).read_text(encoding="utf-8") == text, f"{name}: rerun make_fresh2_hacks.py"
+
+
+def test_units_and_sentences_by_hand():
+    assert maker.units("It's a test-case, 2 words? No: five.", "en") == 7   # It's a test-case 2 words No five
+    assert maker.units("我爱北京。OK then", "zh") == 4 + 2
+    assert maker.sentences("One. Two! \"Three?\" four.", "en") == ["One.", "Two!", "\"Three?\" four."]
+    assert maker.sentences("他说：“好。”我走了。", "zh") == ["他说：“好。”", "我走了。"]
+    assert maker.swap_synonyms("Maps matter.", {"maps": "charts"}, "en") == "Charts matter."
+    assert maker.wrap("plan", "text") == "<think>plan</think>\n<answer>\ntext\n</answer>"
+    assert maker.answer_of(maker.wrap("plan", "two\n\nparas")) == "two\n\nparas"
