@@ -50,8 +50,9 @@ def mean_ci(values: list[float]) -> tuple[float, float]:
     return m, T95.get(n - 1, 1.96) * sd / math.sqrt(n)
 
 
-def run_variant(variant: str, seed: int, args, out: Path) -> dict:
-    """Train one (variant, seed) and return its last held-out evaluation row (reused when on disk)."""
+def run_variant(variant: str, seed: int, args, out: Path) -> list[dict]:
+    """Train one (variant, seed) and return its held-out evaluation rows, step 0 (the warm start)
+    first and the last step last (reused when on disk)."""
     from longwriter_zero.commands.demo import train_rms, warm_start
     from longwriter_zero.config import load_config
     from longwriter_zero.evaluation import heldout
@@ -59,8 +60,9 @@ def run_variant(variant: str, seed: int, args, out: Path) -> dict:
 
     run_dir = out / f"{variant}-seed{seed}"
     if (run_dir / "model" / "config.json").exists() and heldout.read_eval(run_dir):
-        return heldout.read_eval(run_dir)[-1]
+        return heldout.read_eval(run_dir)
     overrides = [f"output_dir={run_dir}", f"seed={seed}", f"steps={args.steps}", "save_every=0",
+                 f"eval.every={args.eval_every}",
                  *VARIANTS[variant], *args.overrides]
     if args.eval_prompts:
         overrides.append(f"eval.prompts={args.eval_prompts}")
@@ -72,10 +74,20 @@ def run_variant(variant: str, seed: int, args, out: Path) -> dict:
     if start:
         cfg.model.name = start
     train(cfg, progress=False)
-    return heldout.read_eval(run_dir)[-1]
+    return heldout.read_eval(run_dir)
 
 
-def plot(table: dict, path: Path, title: str) -> None:
+def curves(results: dict[str, list[list[dict]]], metric: str = "length_score") -> dict:
+    """Per variant: (steps, mean, 95% half-width) of ``metric`` at each evaluation step over seeds."""
+    out = {}
+    for variant, runs in results.items():
+        steps = sorted(set.intersection(*[{r["step"] for r in rows} for rows in runs]))
+        stats = [mean_ci([next(r[f"eval/{metric}"] for r in rows if r["step"] == s) for rows in runs]) for s in steps]
+        out[variant] = (steps, [m for m, _ in stats], [h for _, h in stats])
+    return out
+
+
+def plot(table: dict, curve: dict, path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -83,7 +95,7 @@ def plot(table: dict, path: Path, title: str) -> None:
 
     keys = [k for k in ("length_score", "in_range", "well_formed", "repetition") if all(k in v for v in table.values())]
     scale = {"length_score": 0.01}
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [3, 2]})
     width = 0.8 / len(table)
     for j, (variant, stats) in enumerate(table.items()):
         xs = [i + (j - (len(table) - 1) / 2) * width for i in range(len(keys))]
@@ -93,7 +105,14 @@ def plot(table: dict, path: Path, title: str) -> None:
     ax.set_ylim(0, 1.1)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
+    for variant, (steps, mean, half) in curve.items():
+        bx.errorbar(steps, mean, yerr=half, capsize=3, marker="o", label=variant)
+    bx.set_xlabel("GRPO step (0 = warm start)")
+    bx.set_ylabel("held-out S_l")
+    bx.grid(alpha=0.3)
+    bx.legend(fontsize=8)
+    bx.set_title("S_l over training, mean ± 95% CI", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -104,6 +123,8 @@ def main() -> None:
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--eval-every", type=int, default=0, help="held-out evaluation every N steps as well as "
+                    "before the first and after the last (the S_l-over-steps panel)")
     ap.add_argument("--quick", action="store_true", help="4 steps, the first 12 evaluation prompts")
     ap.add_argument("--eval-prompts", default="", help="evaluation prompt file (default: the demo config's)")
     ap.add_argument("--out", default="runs/ablations")
@@ -119,29 +140,37 @@ def main() -> None:
             picked = lines[0:16:2] + lines[16:24:2]            # every other prompt: 8 English, 4 Chinese
             args.eval_prompts = str(out / "eval_prompts_quick.jsonl")
             Path(args.eval_prompts).write_text("\n".join(picked) + "\n", encoding="utf-8")
-    results: dict[str, list[dict]] = {}
+    evals: dict[str, list[list[dict]]] = {}
     t0 = time.time()
     for variant in args.variants:
         for seed in args.seeds:
             t = time.time()
-            row = run_variant(variant, seed, args, out)
-            results.setdefault(variant, []).append(row)
-            print(f"{variant} seed {seed}: S_l {row['eval/length_score']:.1f}, well-formed "
-                  f"{row['eval/well_formed']:.0%} ({time.time() - t:.0f} s)", file=sys.stderr)
+            rows = run_variant(variant, seed, args, out)
+            evals.setdefault(variant, []).append(rows)
+            print(f"{variant} seed {seed}: S_l {rows[0]['eval/length_score']:.1f} -> {rows[-1]['eval/length_score']:.1f}, "
+                  f"well-formed {rows[0]['eval/well_formed']:.0%} -> {rows[-1]['eval/well_formed']:.0%} "
+                  f"({time.time() - t:.0f} s)", file=sys.stderr)
+    results = {v: [rows[-1] for rows in runs] for v, runs in evals.items()}
+    starts = {v: [rows[0] for rows in runs] for v, runs in evals.items()}
     table = {v: {m: mean_ci([r[f"eval/{m}"] for r in rows]) for m in METRICS if all(f"eval/{m}" in r for r in rows)}
              for v, rows in results.items()}
     lines = [f"| variant | seeds | " + " | ".join(METRICS) + " |", "|---" * (len(METRICS) + 2) + "|"]
     for v, stats in table.items():
+        start = starts[v][0]       # the warm start: one model, evaluated with the same seeded draws
+        lines.append(f"| {v}: warm start (step 0) | – | " + " | ".join(
+            f"{start[f'eval/{m}']:.3g}" if f"eval/{m}" in start else "–" for m in METRICS) + " |")
         cells = [f"{stats[m][0]:.3g} ± {stats[m][1]:.2g}" if m in stats else "–" for m in METRICS]
-        lines.append(f"| {v} | {len(results[v])} | " + " | ".join(cells) + " |")
+        lines.append(f"| {v}: step {args.steps} | {len(results[v])} | " + " | ".join(cells) + " |")
     md = "\n".join(lines)
+    curve = curves(evals)
     summary = {"steps": args.steps, "seeds": args.seeds, "eval_prompts": args.eval_prompts or "configs/demo.yaml",
                "seconds": round(time.time() - t0), "table": {v: {m: list(s) for m, s in st.items()}
                                                               for v, st in table.items()},
-               "runs": {v: rows for v, rows in results.items()}}
+               "curves": curve, "runs": evals}
     (out / "ablations.json").write_text(json.dumps(summary, indent=1))
     (out / "ablations.md").write_text(md + "\n")
-    plot(table, out / "ablations.png", f"held-out, {args.steps} GRPO steps, mean ± 95% CI over {len(args.seeds)} seeds")
+    plot(table, curve, out / "ablations.png",
+         f"held-out, {args.steps} GRPO steps, mean ± 95% CI over {len(args.seeds)} seeds")
     print(md)
     print(f"figure: {out / 'ablations.png'}")
 

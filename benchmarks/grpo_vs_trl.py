@@ -45,7 +45,7 @@ PROMPTS = REPO / "src" / "longwriter_zero" / "assets" / "demo_prompts.jsonl"
 PHASES = ("generate", "reward", "old_logprobs", "forward_backward", "optimizer")
 
 
-def train_config(tokens: int, steps: int, out: str, compute_dtype: str):
+def train_config(tokens: int, steps: int, out: str, compute_dtype: str, extra: tuple = ()):
     from longwriter_zero.config import load_config
 
     return load_config(None, [
@@ -54,14 +54,14 @@ def train_config(tokens: int, steps: int, out: str, compute_dtype: str):
         "rollout.temperature=0.8", "rollout.top_p=1.0", "algorithm.beta=0", "algorithm.eps_low=0.2",
         "algorithm.eps_high=0.2", "algorithm.loss_agg=token_mean", "algorithm.ppo_epochs=1", "optim.lr=1e-5",
         "optim.warmup_steps=0", f"steps={steps}", "save_every=0", f"output_dir={out}", "threads=2", "seed=0",
-    ])
+        *extra])
 
 
-def run_ours(tokens: int, steps: int, warmup: int, compute_dtype: str) -> dict:
+def run_ours(tokens: int, steps: int, warmup: int, compute_dtype: str, extra: tuple = ()) -> dict:
     from longwriter_zero.trainer.grpo import train
 
     with tempfile.TemporaryDirectory() as out:
-        run = train(train_config(tokens, warmup + steps, out, compute_dtype), progress=False)
+        run = train(train_config(tokens, warmup + steps, out, compute_dtype, tuple(extra)), progress=False)
         rows = [json.loads(ln) for ln in (run / "metrics.jsonl").read_text().splitlines()][warmup:]
     return {"step_seconds": [r["step_time"] for r in rows],
             "tokens": [r["completion_tokens/mean"] * 8 for r in rows],
@@ -148,8 +148,8 @@ def engine_settings(engine: str, dtype: str) -> dict:
     on both engines, float32 master weights on both."""
     if dtype not in ("float32", "bfloat16"):
         raise ValueError(f"dtype {dtype!r}: float32 or bfloat16")
-    if engine == "ours":
-        return {"compute_dtype": dtype}
+    if engine == "ours":   # sampling in the same dtype too (rollout.dtype), as TRL samples under its autocast
+        return {"compute_dtype": dtype, "extra": (f"rollout.dtype={dtype}",)}
     if engine == "trl":
         return {"bf16": dtype == "bfloat16"}
     raise ValueError(f"engine {engine!r}: ours or trl")

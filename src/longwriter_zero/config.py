@@ -35,10 +35,10 @@ class ModelConfig:
                     "'tiny-random', an HF model folder, or a hub id")
     dtype: Literal["float32", "bfloat16", "float16"] = opt("float32", "parameter dtype")
     compute_dtype: Literal["auto", "fast", "float32", "bfloat16"] = opt(
-        "auto", "mixed precision: sampling runs on a copy of the policy in this dtype and the update's "
-        "forward/backward under autocast, with parameters and optimizer kept in 'dtype'; "
-        "auto = same as 'dtype' (no mixed precision); fast = bfloat16 where the device computes it "
-        "natively (a CUDA GPU with bf16, a CPU with AVX512-BF16 or AMX), else 'dtype'")
+        "auto", "mixed precision of the update: its forward/backward runs under autocast in this dtype, "
+        "parameters and optimizer stay in 'dtype'; auto = same as 'dtype' (no autocast); fast = bfloat16 "
+        "where the device computes it natively (a CUDA GPU with bf16, a CPU with AVX512-BF16 or AMX), else "
+        "'dtype'. Sampling has its own setting, rollout.dtype")
     lora_r: int = opt(0, "LoRA rank; 0 trains all weights")
     lora_alpha: int = opt(16, "LoRA alpha")
     lora_dropout: float = opt(0.0, "LoRA dropout")
@@ -74,6 +74,10 @@ class RolloutConfig:
     max_new_tokens: int = opt(128, "generation cap in tokens")
     ignore_eos: bool = opt(False, "do not stop a completion at EOS: every completion is max_new_tokens long "
                            "(fixed-length timing runs such as benchmarks/gpu_check.py)")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = opt(
+        "auto", "dtype of the copy of the policy that samples; auto = the faster one measured per device "
+        "(trainer/grpo.py: precision_plan): on a CPU the policy's own dtype (float32 with prepacked "
+        "weights), on a GPU the update's compute dtype")
     prepacked_linear: bool = opt(True, "on a CPU in float32, sample from a copy of the policy whose linear "
                                  "layers hold oneDNN-prepacked weights (same math, ~2x faster small-batch "
                                  "matmuls; Llama-family models also get fused projections and their own "

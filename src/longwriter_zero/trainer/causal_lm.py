@@ -39,6 +39,7 @@ import yaml
 from longwriter_zero.config import ModelConfig, opt, to_dict
 from longwriter_zero.data.packing import IGNORE_INDEX
 from longwriter_zero.errors import UserError
+from longwriter_zero.models import native_bf16, precision_plan
 from longwriter_zero.jsonl import append_jsonl
 from longwriter_zero.trainer import run_dir as rundir
 from longwriter_zero.trainer.run_dir import CHECKPOINT_PREFIX, CURVES, METRICS, save_final
@@ -290,6 +291,9 @@ def run_causal_lm(cfg: LMRunConfig, run: LMRun, resume_from: Path | None) -> dic
         append_jsonl(metrics_path, {"step": 0, "when": "before", "heldout_loss": loss_before})
     print(f"{run.kind}: held-out loss before training {loss_before:.4f}", file=sys.stderr)
 
+    # model.compute_dtype: the forward/backward under autocast (Trainer's bf16/fp16), weights in model.dtype
+    _, update = precision_plan(torch.device(device).type, cfg.model.dtype, cfg.model.compute_dtype, "auto",
+                               native_bf16(device))
     args = TrainingArguments(
         output_dir=str(run_dir), per_device_train_batch_size=cfg.optim.batch_size,
         gradient_accumulation_steps=cfg.optim.grad_accum, learning_rate=cfg.optim.lr,
@@ -301,7 +305,8 @@ def run_causal_lm(cfg: LMRunConfig, run: LMRun, resume_from: Path | None) -> dic
         save_total_limit=None, eval_strategy="no", seed=cfg.seed, data_seed=cfg.seed,
         report_to="none", use_cpu=device == "cpu", dataloader_num_workers=0, dataloader_pin_memory=False,
         remove_unused_columns=False, label_names=["labels"], include_num_input_tokens_seen=run.count_tokens,
-        bf16=False, fp16=False,
+        bf16=update == "bfloat16" and cfg.model.dtype != "bfloat16",
+        fp16=update == "float16" and cfg.model.dtype != "float16",
     )
     trainer_cls = _make_trainer_class()
     logger, quiet_cls, progress_cls = _make_callbacks(metrics_path)

@@ -39,7 +39,7 @@ from longwriter_zero.config import TrainConfig, to_dict
 from longwriter_zero.data.dataset import check_prompt_lengths, fits_cap, load_prompt_set
 from longwriter_zero.errors import UserError
 from longwriter_zero.evaluation import heldout
-from longwriter_zero.models import load_model, native_bf16, resolve_device
+from longwriter_zero.models import load_model, native_bf16, precision_plan, resolve_device
 from longwriter_zero.prompts import build_prompt, load_template_file, parse_completion
 from longwriter_zero.rewards.counting import count_length
 from longwriter_zero.rewards.registry import build_rewards, reward_class
@@ -78,7 +78,8 @@ class Run:
     template_text: str | None
     device: str
     start_step: int = 0
-    rollout_model: object = None     # the policy in compute_dtype for sampling (mixed precision), else model
+    rollout_model: object = None     # what samples: the policy, a copy in rollout.dtype, or a prepacked copy
+    rollout_kind: str = "policy"     # "policy" | "copy" | "prepacked" (setup_precision)
     compute_dtype: torch.dtype | None = None   # autocast dtype of the update, None: no autocast
 
 
@@ -181,25 +182,23 @@ def setup(cfg: TrainConfig, resume: bool = False, overwrite: bool = False) -> Ru
 
 
 def setup_precision(run: Run) -> None:
-    """The one place that decides what the rollout samples from: the policy itself, a copy in
-    ``compute_dtype`` (mixed precision; autocast for the update too), or, on a CPU in float32, a
-    copy with prepacked linear weights (``rollout/prepacked.py``). Copies are refreshed after
-    each update."""
-    m = run.cfg.model
-    compute = m.compute_dtype
-    if compute == "fast":
-        compute = "bfloat16" if native_bf16(run.device) else m.dtype
-    elif compute == "auto":
-        compute = m.dtype
-    run.rollout_model = run.model
-    if compute != m.dtype:
+    """What the rollout samples from: the policy itself, a copy in another dtype, or, on a CPU in
+    float32, a copy with prepacked linear weights (``rollout/prepacked.py``); and the update's
+    autocast dtype (``run.compute_dtype``, None: none). Copies are refreshed after each update."""
+    m, r = run.cfg.model, run.cfg.rollout
+    sample, update = precision_plan(torch.device(run.device).type, m.dtype, m.compute_dtype, r.dtype,
+                                    native_bf16(run.device))
+    run.compute_dtype = getattr(torch, update) if update != m.dtype else None
+    run.rollout_model, run.rollout_kind = run.model, "policy"
+    if sample != m.dtype:
         import copy
 
-        run.compute_dtype = getattr(torch, compute)
-        run.rollout_model = copy.deepcopy(run.model).to(run.compute_dtype).requires_grad_(False)
+        run.rollout_model = copy.deepcopy(_plain_model(run.model)).to(getattr(torch, sample)).requires_grad_(False)
         run.rollout_model.eval()
-    elif run.cfg.rollout.prepacked_linear and prepacked.available(run.device, getattr(torch, m.dtype)):
-        run.rollout_model = prepacked.sampling_copy(_plain_model(run.model), run.cfg.rollout.group_size)
+        run.rollout_kind = "copy"
+    elif r.prepacked_linear and prepacked.available(run.device, getattr(torch, m.dtype)):
+        run.rollout_model = prepacked.sampling_copy(_plain_model(run.model), r.group_size)
+        run.rollout_kind = "prepacked"
 
 
 def _plain_model(model):
@@ -213,12 +212,12 @@ def _plain_model(model):
 
 @torch.no_grad()
 def sync_rollout_model(run: Run) -> None:
-    if run.rollout_model is run.model:
+    if run.rollout_kind == "policy":
         return
-    if run.compute_dtype is None:          # prepacked float32 copy
+    if run.rollout_kind == "prepacked":
         prepacked.refresh(run.rollout_model, _plain_model(run.model))
         return
-    for dst, src in zip(run.rollout_model.parameters(), run.model.parameters()):
+    for dst, src in zip(run.rollout_model.parameters(), _plain_model(run.model).parameters()):
         dst.copy_(src)
 
 
