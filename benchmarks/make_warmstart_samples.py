@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from longwriter_zero.rewards.counting import count_length  # noqa: E402
+from longwriter_zero.text.counting import count_length  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "src/longwriter_zero/assets/honest_answers.jsonl"

@@ -24,10 +24,10 @@ import json
 import random
 from pathlib import Path
 
-from longwriter_zero.rewards.counting import count_length
-from longwriter_zero.rewards.damage import duplicate_paragraphs, paraphrase_pad
+from longwriter_zero.text.counting import count_length
+from longwriter_zero.reward_model.damage import duplicate_paragraphs, paraphrase_pad
 from longwriter_zero.rewards.format import FormatReward
-from longwriter_zero.rewards.text_units import split_paragraphs
+from longwriter_zero.text.units import split_paragraphs
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 

@@ -21,11 +21,11 @@ from importlib import resources
 from pathlib import Path
 
 from longwriter_zero.jsonl import read_jsonl
-from longwriter_zero.rewards.counting import count_length
-from longwriter_zero.rewards.damage import paraphrase_pad
+from longwriter_zero.text.counting import count_length
+from longwriter_zero.reward_model.damage import paraphrase_pad
 from longwriter_zero.rewards.format import FormatReward
 from longwriter_zero.rewards.length import LengthReward
-from longwriter_zero.rewards.text_units import clear_caches
+from longwriter_zero.text.units import clear_caches
 
 ASSETS = Path(str(resources.files("longwriter_zero") / "assets"))
 
@@ -69,7 +69,7 @@ def time_rewards(answer: str, repeats: int) -> dict:
 def rm_throughput(backbone: str, n_answers: int, max_length: int, batch_size: int) -> dict:
     import torch
 
-    from longwriter_zero.rewards.reward_model import RewardModel, build_classifier
+    from longwriter_zero.reward_model.model import RewardModel, build_classifier
 
     model, tok = build_classifier(backbone)
     model.eval()

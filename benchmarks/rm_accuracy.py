@@ -26,8 +26,8 @@ import json
 
 import torch
 
-from longwriter_zero.rewards.damage import DAMAGES
-from longwriter_zero.rewards.rm_recipe import RECIPE, held_out_accuracy
+from longwriter_zero.reward_model.damage import DAMAGES
+from longwriter_zero.reward_model.recipe import RECIPE, held_out_accuracy
 
 
 def plot(results: list[dict], path: str, title: str) -> None:

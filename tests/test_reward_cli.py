@@ -9,7 +9,7 @@ import pytest
 
 from longwriter_zero.cli import main
 from longwriter_zero.rewards.registry import build_reward
-from longwriter_zero.rewards.reward_model import RewardModel, build_classifier
+from longwriter_zero.reward_model.model import RewardModel, build_classifier
 from longwriter_zero.rewards.scoring import score_batch
 
 ESSAY = (Path(__file__).parent / "data" / "honest_essay.txt").read_text()
@@ -78,7 +78,7 @@ def test_cli_errors_exit_2_and_keep_output(tmp_path, capsys, rows, args, message
 
 
 def test_cli_unreachable_writing_server(tmp_path, capsys):
-    from longwriter_zero.rewards.rm_server import free_port
+    from longwriter_zero.reward_model.server import free_port
 
     src = _rows(tmp_path, [GOOD])
     url = f"http://127.0.0.1:{free_port()}"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from longwriter_zero.prompts import parse_completion
-from longwriter_zero.rewards.counting import count_length
-from longwriter_zero.rewards.damage import paraphrase_pad, stuff_keywords
+from longwriter_zero.text.counting import count_length
+from longwriter_zero.reward_model.damage import paraphrase_pad, stuff_keywords
 from longwriter_zero.rewards.format import FormatReward, structure_score
 from longwriter_zero.rewards.registry import build_reward
-from longwriter_zero.rewards.text_units import split_paragraphs
+from longwriter_zero.text.units import split_paragraphs
 
 DATA = Path(__file__).parent / "data"
 ANSWER = "The harbour opens at six. Boats leave before dawn."

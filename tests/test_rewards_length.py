@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from longwriter_zero.errors import UserError
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.text.counting import count_length
 from longwriter_zero.rewards.length import LengthReward, length_reward
 from longwriter_zero.rewards.registry import build_reward
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from longwriter_zero.rewards.damage import stuff_keywords
+from longwriter_zero.reward_model.damage import stuff_keywords
 from longwriter_zero.rewards.registry import build_reward
 from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing, stuffing_score
 

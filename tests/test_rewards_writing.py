@@ -11,11 +11,11 @@ import torch
 
 from longwriter_zero.cli import main
 from longwriter_zero.errors import UserError
-from longwriter_zero.rewards import damage
-from longwriter_zero.rewards.pairs import build_pairs, check_pair_row, load_pairs, split_by_group
-from longwriter_zero.rewards.reward_model import (RewardModel, bradley_terry_loss, build_classifier,
+from longwriter_zero.reward_model import damage
+from longwriter_zero.reward_model.pairs import build_pairs, check_pair_row, load_pairs, split_by_group
+from longwriter_zero.reward_model.model import (RewardModel, bradley_terry_loss, build_classifier,
                                                   pair_accuracy, train_reward_model)
-from longwriter_zero.rewards.text_units import split_paragraphs
+from longwriter_zero.text.units import split_paragraphs
 
 TEXT = ("The harbour opens at six. Fishing boats leave before dawn, and the first catch is sold by eight.\n\n"
         "In winter the boats stay in for weeks. The owners repair nets and paint hulls while they wait.\n\n"
@@ -190,7 +190,7 @@ def one_thread():
 
 
 def test_train_saves_a_loadable_model_and_learns_truncation(tmp_path, one_thread):
-    from longwriter_zero.rewards.rm_recipe import honest_answers_path
+    from longwriter_zero.reward_model.recipe import honest_answers_path
     from longwriter_zero.jsonl import iter_jsonl
 
     rows = [(f"a:{n}", r) for n, r in iter_jsonl(honest_answers_path())][:16]

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from longwriter_zero.errors import UserError
-from longwriter_zero.rewards.reward_model import RewardModel, build_classifier
-from longwriter_zero.rewards.rm_server import BackgroundServer, RewardModelClient, create_app, free_port
+from longwriter_zero.reward_model.model import RewardModel, build_classifier
+from longwriter_zero.reward_model.server import BackgroundServer, RewardModelClient, create_app, free_port
 
 PROMPTS = ["Describe the harbour.", "Write a note."]
 ANSWERS = ["The harbour opens at six. Boats leave before dawn. " * 6, "Thanks for lunch."]

@@ -58,7 +58,7 @@ def summary(metrics_path: Path, window: int = 5) -> dict:
 def train_rms(cfg, out: Path) -> None:
     """The training writing RM (seed 0) and, for the evaluation, a held-out one (seed 1), unless the
     config names others; neither when the run trains without a writing reward."""
-    from longwriter_zero.rewards.rm_recipe import train_demo_rm
+    from longwriter_zero.reward_model.recipe import train_demo_rm
 
     i = _writing_index(cfg)
     wanted = []

@@ -34,7 +34,7 @@ from longwriter_zero.errors import UserError
 from longwriter_zero.evaluation.length_score import length_score
 from longwriter_zero.jsonl import iter_jsonl
 from longwriter_zero.prompts import build_prompt, parse_completion
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.text.counting import count_length
 from longwriter_zero.rewards.length import check_range
 from longwriter_zero.rewards.repetition import repetition_metrics
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from longwriter_zero.errors import UserError
 from longwriter_zero.jsonl import iter_jsonl, length_value
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.text.counting import count_length
 
 
 def length_score(required: float, produced: float) -> float:

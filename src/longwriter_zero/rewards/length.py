@@ -26,7 +26,7 @@ from longwriter_zero.errors import UserError
 from longwriter_zero.prompts import parse_completion
 from longwriter_zero.rewards.base import RewardOutput
 from longwriter_zero.rewards.registry import register_reward
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.text.counting import count_length
 
 
 def length_reward(n: int, lower: int, upper: int, l_max: int) -> float:

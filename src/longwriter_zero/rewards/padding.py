@@ -71,7 +71,7 @@ import numpy as np
 
 from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
 from longwriter_zero.rewards.repetition import answer_blocks
-from longwriter_zero.rewards.text_units import (CJK, classify_tokens, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_term_ids,
+from longwriter_zero.text.units import (CJK, classify_tokens, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_term_ids,
                                                 answer_terms,
                                                 is_cjk, token_classes, tokenize_answer)
 

@@ -73,7 +73,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from longwriter_zero.rewards.text_units import (FUNCTION, TokenizedAnswer, answer_term_ids, answer_terms,
+from longwriter_zero.text.units import (FUNCTION, TokenizedAnswer, answer_term_ids, answer_terms,
                                                 skeleton_of, terms_between, token_classes, tokenize_answer)
 
 _MIX = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D), np.uint64(0x27D4EB2F))

@@ -48,7 +48,7 @@ from typing import Sequence
 from longwriter_zero.prompts import parse_completion
 from longwriter_zero.rewards.base import RewardOutput
 from longwriter_zero.rewards.registry import register_reward
-from longwriter_zero.rewards.text_units import answer_terms, content_words, tokenize, tokenize_answer
+from longwriter_zero.text.units import answer_terms, content_words, tokenize, tokenize_answer
 
 
 # evaluative words that say a text is good instead of making it good (adverbs in -ly count too)

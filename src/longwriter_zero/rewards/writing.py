@@ -34,11 +34,11 @@ class WritingReward:
         self.require_think = require_think
         if model:
             from longwriter_zero.models import resolve_device
-            from longwriter_zero.rewards.reward_model import RewardModel
+            from longwriter_zero.reward_model.model import RewardModel
 
             self.scorer = RewardModel.load(model, device=resolve_device(device), max_length=max_length or None)
         else:
-            from longwriter_zero.rewards.rm_server import RewardModelClient
+            from longwriter_zero.reward_model.server import RewardModelClient
 
             self.scorer = RewardModelClient(url, timeout=timeout, retries=retries)
 

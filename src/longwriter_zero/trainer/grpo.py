@@ -41,7 +41,7 @@ from longwriter_zero.errors import UserError
 from longwriter_zero.evaluation import heldout
 from longwriter_zero.models import load_model, native_bf16, resolve_device
 from longwriter_zero.prompts import build_prompt, load_template_file, parse_completion
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.text.counting import count_length
 from longwriter_zero.rewards.registry import build_rewards, reward_class
 from longwriter_zero.rollout import prepacked
 from longwriter_zero.rollout.sampling import decode_completion, sample_group
