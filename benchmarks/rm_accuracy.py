@@ -1,6 +1,6 @@
-"""Held-out measure of the writing reward model recipe (``rewards.rm_recipe``).
+"""Held-out measure of the writing reward model recipe (``reward_model.recipe``).
 
-Pairs: every damage kind of ``rewards.damage`` (hack imitations, truncation, shuffled sentences)
+Pairs: every damage kind of ``reward_model.damage`` (hack imitations, truncation, shuffled sentences)
 and honest length ties, built from the bundled honest answers (never from benchmarks/redteam).
 A quarter of the answers is held out whole; the model trains on the rest (``--leave-out``
 drops kinds from training) and is scored on every held-out pair, left-out kinds included

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b = rm_sub.add_parser("build-pairs", help="pairs from answers: chosen = answer, rejected = damaged copy",
                           description="From rows with 'prompt' and 'response' (a raw completion or plain answer "
                                       "text), write TRL-format pairs: chosen = the answer, rejected = a damaged "
-                                      "copy (the damage kinds of rewards/damage.py: duplicated and reworded "
+                                      "copy (the damage kinds of reward_model/damage.py: duplicated and reworded "
                                       "copies, repeated or rotated lines, filler, restated chapters, particle "
                                       "padding, word salad, keyword stuffing, the translation appended, "
                                       "truncation, shuffled sentences ...).")
@@ -92,8 +92,8 @@ def run_build_pairs(args) -> int:
 def run_train(args) -> int:
     from longwriter_zero.errors import UserError
     from longwriter_zero.models import resolve_device
-    from longwriter_zero.reward_model.pairs import load_pairs
     from longwriter_zero.reward_model.model import train_reward_model
+    from longwriter_zero.reward_model.pairs import load_pairs
 
     if args.threads < 0:
         raise UserError("--threads must be >= 0")

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from longwriter_zero.prompts import parse_completion
-from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.base import RewardOutput, RewardSettings
 from longwriter_zero.rewards.registry import register_reward
 from longwriter_zero.text.units import answer_terms, content_words, tokenize, tokenize_answer
 
@@ -194,10 +194,10 @@ class StuffingReward:
 
     name = "stuffing"
 
-    def __init__(self, require_think: bool = True, max_rate: float = DEFAULT.max_rate,
+    def __init__(self, settings: RewardSettings = RewardSettings(), max_rate: float = DEFAULT.max_rate,
                  prompt_factor: float = DEFAULT.prompt_factor, min_count: int = DEFAULT.min_count,
                  min_content_terms: int = DEFAULT.min_content_terms, slope: float = DEFAULT.slope):
-        self.require_think = require_think
+        self.require_think = settings.require_think
         self.cfg = StuffingConfig(max_rate=max_rate, prompt_factor=prompt_factor, min_count=min_count,
                                   min_content_terms=min_content_terms, slope=slope)
 
