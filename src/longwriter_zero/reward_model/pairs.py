@@ -13,7 +13,7 @@ honest texts neither of which is preferred (``build_pairs`` writes such length p
 that share one original answer, so a held-out split can hold out whole answers.
 
 ``build_pairs`` turns a model's own answers into pairs: chosen = the answer, rejected = a
-damaged copy (``rewards.damage``). Rows need ``prompt`` and ``response``; a response with
+damaged copy (``damage``). Rows need ``prompt`` and ``response``; a response with
 think/answer tags is reduced to its answer (``prompts.parse_completion``).
 """
 

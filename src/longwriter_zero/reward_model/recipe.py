@@ -10,7 +10,7 @@ report, a story, a letter, an explainer, a review; 3 Chinese of 850-920 characte
 report, a letter; 2 with paragraph-aligned translations), for damage on texts as long as real
 long-form answers.
 
-Pairs (``pairs.build_pairs``): for every answer and damage kind of ``rewards.damage`` (the hack
+Pairs (``pairs.build_pairs``): for every answer and damage kind of ``damage`` (the hack
 imitations: repeated or rotated lines, re-split and synonym-swapped copies, one paragraph with
 repeats, the translation appended, filler, restated chapters, particle padding, word salad,
 spread and gross keyword stuffing, truncation, shuffled sentences, ...), ``copies`` damaged
