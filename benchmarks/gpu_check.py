@@ -218,6 +218,7 @@ def trl_step(model_dir: Path, out: Path, new_tokens: int, group_size: int, devic
 
     from longwriter_zero.integrations.trl import grpo_config, reward_functions, to_trl_dataset
     from longwriter_zero.models import load_model
+    from longwriter_zero.rewards.base import RewardSettings
 
     cuda = device == "cuda"
     model, tok = load_model(str(model_dir), dtype="float32", device=device)
@@ -226,7 +227,7 @@ def trl_step(model_dir: Path, out: Path, new_tokens: int, group_size: int, devic
                        generation_kwargs={"min_new_tokens": new_tokens},      # EOS ignored, as ours
                        bf16=cuda, use_cpu=not cuda, save_strategy="no", logging_steps=1, disable_tqdm=True,
                        report_to="none")
-    trainer = GRPOTrainer(model=model, reward_funcs=reward_functions(["length"], defaults={"l_max": new_tokens}),
+    trainer = GRPOTrainer(model=model, reward_funcs=reward_functions(["length"], settings=RewardSettings(l_max=new_tokens)),
                           args=args, train_dataset=to_trl_dataset(PROMPTS, conversational=False),
                           processing_class=tok)
     if cuda:

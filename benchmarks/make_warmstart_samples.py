@@ -7,7 +7,7 @@ of the bundled honest answers (``assets/honest_answers.jsonl``, written for this
 
 - ``prompt``: the answer's own request plus its length, rounded to 5 (e.g. "In about 45 words, ...");
 - ``think``: a one-line plan that names the length and the number of paragraphs;
-- ``response``: the prefix; its length (``rewards.counting``) is within 10% of the stated one.
+- ``response``: the prefix; its length (``text.counting``) is within 10% of the stated one.
 
 Lengths are spread over 15-100 English words and 15-70 Chinese characters, what a 160-token cap
 holds after the plan. The held-out evaluation prompts (``assets/eval_prompts*.jsonl``) share
@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from longwriter_zero.rewards.counting import count_length  # noqa: E402
+from longwriter_zero.text.counting import count_length  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "src/longwriter_zero/assets/honest_answers.jsonl"

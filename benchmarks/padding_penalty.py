@@ -6,8 +6,8 @@ Honest answer: ``tests/data/honest_essay.txt`` (10 paragraphs). Padded answers k
 
 - ``hand-written paraphrases``: ``tests/data/honest_essay_paraphrases.txt`` (paragraphs of the
   essay rewritten by hand: words swapped, clauses reordered, light rewording);
-- ``rule-based paraphrases (seed s)``: ``rewards.damage.paraphrase_pad`` with a 35% share;
-- ``verbatim copies (seed s)``: ``rewards.damage.duplicate_paragraphs`` (the case an
+- ``rule-based paraphrases (seed s)``: ``reward_model.damage.paraphrase_pad`` with a 35% share;
+- ``verbatim copies (seed s)``: ``reward_model.damage.duplicate_paragraphs`` (the case an
   exact-match penalty does catch), for reference.
 
 Columns: answer length (LongBench-Write units), share of the padded text that is copies, the
@@ -24,10 +24,10 @@ import json
 import random
 from pathlib import Path
 
-from longwriter_zero.rewards.counting import count_length
-from longwriter_zero.rewards.damage import duplicate_paragraphs, paraphrase_pad
+from longwriter_zero.reward_model.damage import duplicate_paragraphs, paraphrase_pad
 from longwriter_zero.rewards.format import FormatReward
-from longwriter_zero.rewards.text_units import split_paragraphs
+from longwriter_zero.text.counting import count_length
+from longwriter_zero.text.units import split_paragraphs
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 

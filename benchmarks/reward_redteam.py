@@ -4,8 +4,8 @@ Scores every row of a suite folder (``benchmarks/redteam`` and its second suite 
 tuned on, or ``fresh2/`` and ``fresh3/``, written blind and held out; see ``benchmarks/redteam/make_hacks.py`` for how
 the rows are made) with the rewards a training
 config names, built the way training builds them (``rewards.registry.build_rewards`` with the
-trainer's run-wide defaults: ``l_max`` = ``rollout.max_new_tokens``, ``require_think`` from the
-prompt template) and scored with ``rewards.scoring.score_batch``. The writing reward is left out
+run's ``RewardSettings.from_train_config``: ``l_max`` = ``rollout.max_new_tokens``, ``require_think``
+from the prompt template) and scored with ``rewards.scoring.score_batch``. The writing reward is left out
 of the main table (it needs a model); ``--writing-model DIR`` adds the RM's pairwise ranking.
 
 Printed:
@@ -34,6 +34,7 @@ from pathlib import Path
 from longwriter_zero.config import TrainConfig, load_config
 from longwriter_zero.errors import UserError
 from longwriter_zero.jsonl import read_jsonl
+from longwriter_zero.rewards.base import RewardSettings
 from longwriter_zero.rewards.registry import build_reward, build_rewards
 from longwriter_zero.rewards.scoring import check_row, score_batch
 
@@ -73,18 +74,12 @@ def load_suite(folder: Path, limit: int | None = None) -> dict[str, list[dict]]:
     return suite
 
 
-def run_defaults(cfg: TrainConfig) -> dict:
-    """The run-wide reward defaults training passes (``trainer.grpo.reward_defaults``), on CPU."""
-    from longwriter_zero.trainer.grpo import reward_defaults
-    return reward_defaults(cfg, "cpu")
-
-
 def training_rewards(cfg: TrainConfig) -> list:
-    """The config's rewards other than ``writing``, built as the trainer builds them."""
+    """The config's rewards other than ``writing``, built as the trainer builds them (on CPU)."""
     specs = [s for s in cfg.rewards if s.name != "writing"]
     if not specs:
         raise UserError("the config names no reward besides 'writing'")
-    return [r for r, _ in build_rewards(specs, run_defaults(cfg))]
+    return [r for r, _ in build_rewards(specs, RewardSettings.from_train_config(cfg, "cpu"))]
 
 
 def product(scores: dict) -> float:
@@ -229,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         rewards = training_rewards(cfg)
         writing = None
         if args.writing_model:
-            writing = build_reward("writing", {"model": args.writing_model}, run_defaults(cfg))
+            writing = build_reward("writing", {"model": args.writing_model}, RewardSettings.from_train_config(cfg, "cpu"))
         m = measure(suite, rewards, writing)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -21,11 +21,12 @@ from importlib import resources
 from pathlib import Path
 
 from longwriter_zero.jsonl import read_jsonl
-from longwriter_zero.rewards.counting import count_length
-from longwriter_zero.rewards.damage import paraphrase_pad
+from longwriter_zero.reward_model.damage import paraphrase_pad
+from longwriter_zero.rewards.base import RewardSettings
 from longwriter_zero.rewards.format import FormatReward
 from longwriter_zero.rewards.length import LengthReward
-from longwriter_zero.rewards.text_units import clear_caches
+from longwriter_zero.text.counting import count_length
+from longwriter_zero.text.units import clear_caches
 
 ASSETS = Path(str(resources.files("longwriter_zero") / "assets"))
 
@@ -50,7 +51,7 @@ def answer_of(words: int, padded: bool = False) -> str:
 
 
 def time_rewards(answer: str, repeats: int) -> dict:
-    length, fmt = LengthReward(l_max=20000), FormatReward()
+    length, fmt = LengthReward(RewardSettings(l_max=20000)), FormatReward()
     completion = f"<think>Plan the piece.</think>\n<answer>\n{answer}\n</answer>"
     sample = {"range": [800, 1200]}
     walls, cpus = [], []
@@ -69,7 +70,7 @@ def time_rewards(answer: str, repeats: int) -> dict:
 def rm_throughput(backbone: str, n_answers: int, max_length: int, batch_size: int) -> dict:
     import torch
 
-    from longwriter_zero.rewards.reward_model import RewardModel, build_classifier
+    from longwriter_zero.reward_model.model import RewardModel, build_classifier
 
     model, tok = build_classifier(backbone)
     model.eval()

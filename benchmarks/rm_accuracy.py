@@ -1,6 +1,6 @@
-"""Held-out measure of the writing reward model recipe (``rewards.rm_recipe``).
+"""Held-out measure of the writing reward model recipe (``reward_model.recipe``).
 
-Pairs: every damage kind of ``rewards.damage`` (hack imitations, truncation, shuffled sentences)
+Pairs: every damage kind of ``reward_model.damage`` (hack imitations, truncation, shuffled sentences)
 and honest length ties, built from the bundled honest answers (never from benchmarks/redteam).
 A quarter of the answers is held out whole; the model trains on the rest (``--leave-out``
 drops kinds from training) and is scored on every held-out pair, left-out kinds included
@@ -27,8 +27,8 @@ import json
 
 import torch
 
-from longwriter_zero.rewards.damage import DAMAGES
-from longwriter_zero.rewards.rm_recipe import RECIPE, held_out_accuracy
+from longwriter_zero.reward_model.damage import DAMAGES
+from longwriter_zero.reward_model.recipe import RECIPE, held_out_accuracy
 
 
 def plot(results: list[dict], path: str, title: str) -> None:

@@ -158,7 +158,7 @@ def main() -> int:
     import json
 
     from longwriter_zero.integrations.verl import compute_score
-    from longwriter_zero.rewards.counting import count_length
+    from longwriter_zero.text.counting import count_length
 
     answers = [json.loads(line) for line in
                (ROOT / "src" / "longwriter_zero" / "assets" / "honest_answers.jsonl").read_text().splitlines()][:P]

@@ -51,6 +51,7 @@ def main() -> int:
     from longwriter_zero.data.dataset import export_verl, load_prompt_set
     from longwriter_zero.integrations.trl import reward_functions, to_trl_dataset
     from longwriter_zero.integrations.verl import compute_score
+    from longwriter_zero.rewards.base import RewardSettings
 
     work = (ROOT / args.workdir).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -105,7 +106,7 @@ def main() -> int:
 
     # 3b. TRL: one batched call per reward function, kwargs = the dataset's columns
     ds = {r["id"]: r for r in to_trl_dataset(PROMPTS)}
-    funcs = reward_functions(list(REWARDS), defaults={"l_max": args.l_max})
+    funcs = reward_functions(list(REWARDS), settings=RewardSettings(l_max=args.l_max))
     cols = {k: [ds[r["prompt_id"]][k] for r in rows] for k in ("range", "id", "lang", "request")}
     trl_prompts = [ds[r["prompt_id"]]["prompt"] for r in rows]
     trl_scores = {f.__name__: f(prompts=trl_prompts, completions=[r["response"] for r in rows], **cols) for f in funcs}

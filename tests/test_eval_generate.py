@@ -6,7 +6,7 @@ import pytest
 
 from longwriter_zero.cli import main
 from longwriter_zero.evaluation.generation import LocalGenerator, decode_reply, describe, finished_ids
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.text.counting import count_length
 
 PROMPTS = [
     {"prompt": "Write a 100-word note about tea.", "type": "Functional Writing", "length": 100},

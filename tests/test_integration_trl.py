@@ -15,6 +15,7 @@ pytest.importorskip("datasets")
 from longwriter_zero.cli import main  # noqa: E402
 from longwriter_zero.integrations.trl import (  # noqa: E402
     completion_text, grpo_config, grpo_config_from_train, prompt_text, reward_functions, to_trl_dataset)
+from longwriter_zero.rewards.base import RewardSettings  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parents[1] / "src" / "longwriter_zero" / "assets"
 TINY_PROMPTS = ASSETS / "tiny_prompts.jsonl"
@@ -22,7 +23,7 @@ L_MAX = 16          # = max_completion_length, as `lwz train` defaults L_max to 
 
 
 def test_reward_functions_handle_text_and_messages_and_missing_range():
-    length, fmt = reward_functions("length,format", {"l_max": 100})
+    length, fmt = reward_functions("length,format", RewardSettings(l_max=100))
     assert (length.__name__, fmt.__name__) == ("length", "format")
     good = "<think>plan</think>\n<answer>one two three four five</answer>"
     conv = [{"role": "assistant", "content": good}]
@@ -61,7 +62,7 @@ def test_grpo_trainer_logs_our_reward_means(tmp_path):
     torch.manual_seed(0)
     model, tok = load_model("tiny-random", seed=0)
     dataset = to_trl_dataset(TINY_PROMPTS)
-    funcs = reward_functions(["length", "format"], defaults={"l_max": L_MAX})
+    funcs = reward_functions(["length", "format"], settings=RewardSettings(l_max=L_MAX))
 
     calls: list[dict] = []            # what TRL handed each reward function, call by call
 

@@ -58,8 +58,8 @@ def max_diff(a, b) -> float:
 
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory):
-    from longwriter_zero.rewards.reward_model import RewardModel, build_classifier
-    from longwriter_zero.rewards.rm_server import free_port
+    from longwriter_zero.reward_model.model import RewardModel, build_classifier
+    from longwriter_zero.reward_model.server import free_port
 
     work = tmp_path_factory.mktemp("trl2")
     # 12 prompts (the 4 tiny ones with 3 ranges each), 3 per step: the resume falls inside an epoch

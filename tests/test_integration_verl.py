@@ -14,7 +14,7 @@ from longwriter_zero.data.dataset import export_verl, load_prompt_set, verl_sche
 from longwriter_zero.errors import UserError
 from longwriter_zero.integrations.verl import ENV_WRITING_URL, compute_score, export_verl_prompts
 from longwriter_zero.prompts import render_request
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.text.counting import count_length
 
 ASSETS = Path(__file__).resolve().parents[1] / "src" / "longwriter_zero" / "assets"
 
@@ -104,8 +104,8 @@ def test_think_prompt_parquet_reads_back_in_verl_schema(tmp_path):
 
 
 def test_writing_reward_through_the_reward_server(tmp_path, monkeypatch):
-    from longwriter_zero.rewards.reward_model import RewardModel, build_classifier
-    from longwriter_zero.rewards.rm_server import BackgroundServer, create_app
+    from longwriter_zero.reward_model.model import RewardModel, build_classifier
+    from longwriter_zero.reward_model.server import BackgroundServer, create_app
 
     model, tok = build_classifier("tiny-random", seed=0)
     folder = tmp_path / "rm"

@@ -28,7 +28,7 @@ def test_truncated_embedded_keeps_the_first_layers():
 
 
 def test_truncated_embedded_as_reward_model_backbone():
-    from longwriter_zero.rewards.reward_model import build_classifier
+    from longwriter_zero.reward_model.model import build_classifier
 
     model, _ = build_classifier("embedded-2l", seed=0)
     assert model.config.num_labels == 1 and model.config.num_hidden_layers == 2

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from longwriter_zero.cli import main
+from longwriter_zero.reward_model.model import RewardModel, build_classifier
+from longwriter_zero.rewards.base import RewardSettings
 from longwriter_zero.rewards.registry import build_reward
-from longwriter_zero.rewards.reward_model import RewardModel, build_classifier
 from longwriter_zero.rewards.scoring import score_batch
 
 ESSAY = (Path(__file__).parent / "data" / "honest_essay.txt").read_text()
@@ -27,7 +28,7 @@ BROKEN = {"prompt": "Write about libraries.", "response": f"Sure! <answer>{ESSAY
 
 
 def test_score_batch_layout_hand_checked():
-    rewards = [build_reward("length", {}, {"l_max": 14000}), build_reward("format")]
+    rewards = [build_reward("length", {}, RewardSettings(l_max=14000)), build_reward("format")]
     scores = score_batch([GOOD, BROKEN], rewards)
     n = 962                                                     # count_length of the essay
     assert scores[0]["length"] == 1.0 and scores[0]["format"] == 1.0
@@ -78,7 +79,7 @@ def test_cli_errors_exit_2_and_keep_output(tmp_path, capsys, rows, args, message
 
 
 def test_cli_unreachable_writing_server(tmp_path, capsys):
-    from longwriter_zero.rewards.rm_server import free_port
+    from longwriter_zero.reward_model.server import free_port
 
     src = _rows(tmp_path, [GOOD])
     url = f"http://127.0.0.1:{free_port()}"

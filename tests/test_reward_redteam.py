@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from longwriter_zero.prompts import parse_completion
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.text.counting import count_length
 
 REPO = Path(__file__).resolve().parents[1]
 DEV = REPO / "benchmarks" / "redteam"

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from longwriter_zero.prompts import parse_completion
-from longwriter_zero.rewards.counting import count_length
-from longwriter_zero.rewards.damage import paraphrase_pad, stuff_keywords
+from longwriter_zero.reward_model.damage import paraphrase_pad, stuff_keywords
+from longwriter_zero.rewards.base import RewardSettings
 from longwriter_zero.rewards.format import FormatReward, structure_score
 from longwriter_zero.rewards.registry import build_reward
-from longwriter_zero.rewards.text_units import split_paragraphs
+from longwriter_zero.text.counting import count_length
+from longwriter_zero.text.units import split_paragraphs
 
 DATA = Path(__file__).parent / "data"
 ANSWER = "The harbour opens at six. Boats leave before dawn."
@@ -65,10 +66,10 @@ def test_parser_ignores_nul_characters():
 
 
 def test_no_think_template():
-    reward = FormatReward(require_think=False)
+    reward = FormatReward(RewardSettings(require_think=False))
     assert reward(["r"], [f"<answer>{ANSWER}</answer>"], [{}]).scores == [1.0]
     assert reward(["r"], [f"<think>a</think><answer>{ANSWER}</answer>"], [{}]).scores == [0.0]
-    assert build_reward("format", {}, {"require_think": False}).require_think is False
+    assert build_reward("format", {}, RewardSettings(require_think=False)).require_think is False
 
 
 def test_repetition_multiplies_structure():

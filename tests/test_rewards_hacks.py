@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from longwriter_zero.rewards.counting import count_length
 from longwriter_zero.rewards.format import FormatReward
 from longwriter_zero.rewards.length import length_reward
-from longwriter_zero.rewards.text_units import STOPWORDS, split_paragraphs, split_sentences
+from longwriter_zero.text.counting import count_length
+from longwriter_zero.text.units import STOPWORDS, split_paragraphs, split_sentences
 
 DATA = Path(__file__).parent / "data"
 EN = (DATA / "honest_essay.txt").read_text()

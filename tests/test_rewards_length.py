@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from longwriter_zero.errors import UserError
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.rewards.base import RewardSettings
 from longwriter_zero.rewards.length import LengthReward, length_reward
 from longwriter_zero.rewards.registry import build_reward
+from longwriter_zero.text.counting import count_length
 
 
 # ----------------------------------------------------------------------------- counting
@@ -80,7 +81,7 @@ def _completion(answer: str) -> str:
 def test_length_reward_batch_measures_the_answer_only():
     answer = " ".join(["word"] * 50)
     think_heavy = f"<think>{' '.join(['plan'] * 500)}</think><answer>{answer}</answer>"
-    out = LengthReward(l_max=400)(["p", "p"], [_completion(answer), think_heavy],
+    out = LengthReward(RewardSettings(l_max=400))(["p", "p"], [_completion(answer), think_heavy],
                                   [{"range": [100, 200]}, {"range": [100, 200]}])
     assert out.scores == [pytest.approx(0.5), pytest.approx(0.5)]     # 50 / 100 for both
     assert out.parts["answer_length"] == [50.0, 50.0]
@@ -88,7 +89,7 @@ def test_length_reward_batch_measures_the_answer_only():
 
 
 def test_empty_and_malformed_answers():
-    reward = LengthReward(l_max=1000)
+    reward = LengthReward(RewardSettings(l_max=1000))
     rows = [{"range": [100, 200]}] * 5 + [{"range": [0, 0]}]
     completions = [
         _completion(""),                                   # empty answer block
@@ -114,6 +115,11 @@ def test_range_errors_name_the_sample():
     assert LengthReward(default_range=[0, 10])(["p"], [_completion("a b")], [{}]).scores == [1.0]
 
 
-def test_registry_passes_l_max_default():
-    assert build_reward("length", {}, {"l_max": 777}).l_max == 777
-    assert build_reward("length", {"l_max": 5}, {"l_max": 777}).l_max == 5
+def test_l_max_comes_from_the_run_settings_only():
+    assert build_reward("length", {}, RewardSettings(l_max=777)).l_max == 777
+    assert build_reward("length").l_max == RewardSettings().l_max == 14000
+    with pytest.raises(UserError, match=r"reward 'length': 'l_max' is a run-wide reward setting, not an option "
+                                        r"\(set by rollout.max_new_tokens or --l-max\)"):
+        build_reward("length", {"l_max": 5}, RewardSettings(l_max=777))
+    with pytest.raises(UserError, match="l_max must be a whole number >= 1"):
+        RewardSettings(l_max=0)

@@ -11,7 +11,7 @@ from longwriter_zero.algorithm.advantages import advantage_fn, compute_advantage
 from longwriter_zero.cli import build_parser
 from longwriter_zero.errors import UserError
 from longwriter_zero.rewards import registry
-from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.base import RewardOutput, RewardSettings
 from longwriter_zero.rewards.registry import build_reward, known_rewards, register_reward, reward_class
 
 
@@ -30,14 +30,36 @@ def test_a_reward_added_by_one_decorator_is_built_by_name(monkeypatch):
     class Constant:
         name = "constant"
 
-        def __init__(self, value: float = 1.0, l_max: int = 0):
-            self.value, self.l_max = value, l_max
+        def __init__(self, settings: RewardSettings, value: float = 1.0):
+            self.value, self.l_max = value, settings.l_max
 
         def __call__(self, prompts, completions, samples):
             return RewardOutput([self.value] * len(completions))
 
-    reward = build_reward("constant", {"value": 0.5}, {"l_max": 77, "unused_default": 1})
+    reward = build_reward("constant", {"value": 0.5}, RewardSettings(l_max=77))
     assert reward([""], ["x"], [{}]).scores == [0.5] and reward.l_max == 77
+    with pytest.raises(UserError, match=r"reward 'constant': unknown option\(s\) \['valeu'\] \(known: \['value'\]\)"):
+        build_reward("constant", {"valeu": 0.5})
+
+
+def test_a_reward_class_must_take_the_settings_first(monkeypatch):
+    monkeypatch.setattr(registry, "REGISTRY", dict(registry.REGISTRY))
+    with pytest.raises(TypeError, match="first constructor parameter must be 'settings'"):
+        @register_reward("old_style")
+        class OldStyle:
+            def __init__(self, l_max: int = 14000):
+                self.l_max = l_max
+    assert "old_style" not in registry.REGISTRY
+
+
+def test_every_registered_reward_takes_its_run_wide_values_from_the_settings():
+    settings = RewardSettings(l_max=321, require_think=False, device="cpu")
+    for name in ("length", "format", "stuffing"):
+        reward = build_reward(name, {}, settings)
+        assert reward.require_think is False
+    assert build_reward("length", {}, settings).l_max == 321
+    assert RewardSettings.set_by() == {"l_max": "rollout.max_new_tokens or --l-max",
+                                      "require_think": "prompt.template or --template", "device": "device or --device"}
 
 
 def test_unknown_reward_lists_known_ones():

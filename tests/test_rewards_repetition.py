@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from longwriter_zero.jsonl import read_jsonl
+from longwriter_zero.reward_model.damage import paraphrase_paragraph, paraphrase_pad
 from longwriter_zero.rewards import repetition as rep
-from longwriter_zero.rewards.damage import paraphrase_paragraph, paraphrase_pad
-from longwriter_zero.rewards.text_units import (content_words, split_paragraphs, split_sentences,
+from longwriter_zero.text.units import (content_words, split_paragraphs, split_sentences,
                                                 tokenize, tokenize_answer)
 
 DATA = Path(__file__).parent / "data"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from longwriter_zero.reward_model.damage import stuff_keywords
 from longwriter_zero.rewards import stuffing as stuffing_mod
-from longwriter_zero.rewards.damage import stuff_keywords
+from longwriter_zero.rewards.base import RewardSettings
 from longwriter_zero.rewards.registry import build_reward
 from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing, stuffing_score
 
@@ -63,7 +64,7 @@ def test_honest_essay_passes_and_stuffed_essay_fails():
 
 
 def test_reward_object_is_a_monitor_with_parts():
-    reward = build_reward("stuffing", {}, {"require_think": True})
+    reward = build_reward("stuffing", {}, RewardSettings(require_think=True))
     essay = (DATA / "honest_essay.txt").read_text()
     out = reward([PROMPT], [f"<think>p</think><answer>{essay}</answer>"], [{}])
     assert out.scores == [1.0]
@@ -80,7 +81,7 @@ def test_weight_zero_monitor_does_not_move_the_advantages():
     essay = (DATA / "honest_essay.txt").read_text()
     answers = [essay, stuff_keywords(essay, random.Random(0), rate=0.08), essay[:2000], essay]
     completions = [f"<think>p</think><answer>{a}</answer>" for a in answers]
-    stuffing = build_reward("stuffing", {}, {"require_think": True})([PROMPT] * 4, completions, [{}] * 4).scores
+    stuffing = build_reward("stuffing", {}, RewardSettings(require_think=True))([PROMPT] * 4, completions, [{}] * 4).scores
     assert len(set(stuffing)) > 1                           # the monitor does vary within the group
     length = torch.tensor([1.0, 0.5, 0.2, 0.9])
     rewards = torch.stack([length, torch.tensor(stuffing)])

@@ -11,11 +11,11 @@ import torch
 
 from longwriter_zero.cli import main
 from longwriter_zero.errors import UserError
-from longwriter_zero.rewards import damage
-from longwriter_zero.rewards.pairs import build_pairs, check_pair_row, load_pairs, split_by_group
-from longwriter_zero.rewards.reward_model import (RewardModel, bradley_terry_loss, build_classifier,
+from longwriter_zero.reward_model import damage
+from longwriter_zero.reward_model.pairs import build_pairs, check_pair_row, load_pairs, split_by_group
+from longwriter_zero.reward_model.model import (RewardModel, bradley_terry_loss, build_classifier,
                                                   pair_accuracy, train_reward_model)
-from longwriter_zero.rewards.text_units import split_paragraphs
+from longwriter_zero.text.units import split_paragraphs
 
 TEXT = ("The harbour opens at six. Fishing boats leave before dawn, and the first catch is sold by eight.\n\n"
         "In winter the boats stay in for weeks. The owners repair nets and paint hulls while they wait.\n\n"
@@ -190,8 +190,8 @@ def one_thread():
 
 
 def test_train_saves_a_loadable_model_and_learns_truncation(tmp_path, one_thread):
-    from longwriter_zero.rewards.rm_recipe import honest_answers_path
     from longwriter_zero.jsonl import iter_jsonl
+    from longwriter_zero.reward_model.recipe import honest_answers_path
 
     rows = [(f"a:{n}", r) for n, r in iter_jsonl(honest_answers_path())][:16]
     pairs = [check_pair_row(r, f"p:{i}") for i, r in enumerate(build_pairs(rows, seed=0, damages=["truncate"],
@@ -230,18 +230,19 @@ def test_cli_build_pairs_then_train(tmp_path, capsys, one_thread):
 
 
 def test_writing_reward_from_folder(tmp_path):
+    from longwriter_zero.rewards.base import RewardSettings
     from longwriter_zero.rewards.registry import build_reward
 
     model, tok = build_classifier("tiny-random", seed=0)
     RewardModel(model, tok, max_length=64).save(tmp_path / "rm", {"backbone": "tiny-random"})
-    reward = build_reward("writing", {"model": str(tmp_path / "rm")}, {"require_think": True, "device": "cpu"})
+    reward = build_reward("writing", {"model": str(tmp_path / "rm")}, RewardSettings(require_think=True, device="cpu"))
     out = reward(["Describe the harbour."] * 2,
                  [f"<think>p</think><answer>{TEXT}</answer>", "<think>p</think><answer>Short.</answer>"], [{}, {}])
     assert len(out.scores) == 2 and out.parts["windowed"] == [1.0, 0.0]
     direct = RewardModel.load(str(tmp_path / "rm")).score(["Describe the harbour."], [TEXT]).scores[0]
     assert out.scores[0] == pytest.approx(direct, rel=1e-5)
     with pytest.raises(UserError, match="exactly one of"):
-        build_reward("writing", {}, {})
+        build_reward("writing", {}, RewardSettings())
 
 
 def test_cli_rm_train_conversational_pairs(tmp_path, capsys, one_thread):

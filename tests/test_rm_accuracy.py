@@ -8,8 +8,8 @@ import dataclasses
 import pytest
 import torch
 
-from longwriter_zero.rewards.damage import DAMAGES
-from longwriter_zero.rewards.rm_recipe import RECIPE, held_out_accuracy
+from longwriter_zero.reward_model.damage import DAMAGES
+from longwriter_zero.reward_model.recipe import RECIPE, held_out_accuracy
 
 LEFT_OUT = ("synonym_copy", "translation")
 
@@ -25,7 +25,7 @@ def one_thread():
 def test_recipe_generalises_to_unseen_answers_and_left_out_kinds(one_thread, monkeypatch):
     """The recipe's pairs, ties and pooling on the cheap tiny-random backbone: 12 pairs per kind,
     two kinds left out of training, 6 held-out pairs per kind on answers never seen."""
-    from longwriter_zero.rewards import rm_recipe
+    from longwriter_zero.reward_model import recipe as rm_recipe
 
     monkeypatch.setattr(rm_recipe, "ANSWER_FILES", rm_recipe.ANSWER_FILES[:2])   # short answers: 512-token windows
     recipe = dataclasses.replace(RECIPE, backbone="tiny-random", lr=3e-4, freeze_embeddings=False,

@@ -10,12 +10,12 @@ import re
 import pytest
 import torch
 
-from longwriter_zero.rewards import damage
-from longwriter_zero.rewards.damage import DAMAGES
-from longwriter_zero.rewards.pairs import build_pairs, check_pair_row, length_tie_pairs
-from longwriter_zero.rewards.reward_model import RewardModel, build_classifier, tie_loss
-from longwriter_zero.rewards.text_units import split_paragraphs, split_sentences
 from longwriter_zero.errors import UserError
+from longwriter_zero.reward_model import damage
+from longwriter_zero.reward_model.damage import DAMAGES
+from longwriter_zero.reward_model.model import RewardModel, build_classifier, tie_loss
+from longwriter_zero.reward_model.pairs import build_pairs, check_pair_row, length_tie_pairs
+from longwriter_zero.text.units import split_paragraphs, split_sentences
 
 EN = ("The town is very big, and many people work in the old harbour. Boats leave before dawn and "
       "come back by noon with the first catch.\n\n"

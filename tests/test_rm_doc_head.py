@@ -10,12 +10,12 @@ import torch
 
 from longwriter_zero.errors import UserError
 from longwriter_zero.jsonl import iter_jsonl
-from longwriter_zero.rewards.pairs import build_pairs, check_pair_row, split_by_group
-from longwriter_zero.rewards.reward_model import (DOC_HEAD_FILE, DocHead, EncodedText, RewardModel,
+from longwriter_zero.reward_model.pairs import build_pairs, check_pair_row, split_by_group
+from longwriter_zero.reward_model.model import (DOC_HEAD_FILE, DocHead, EncodedText, RewardModel,
                                                   build_classifier, earlier_max_similarity,
                                                   redundancy_features, segment_means, sentence_segments,
                                                   train_reward_model)
-from longwriter_zero.rewards.rm_recipe import honest_answers_path
+from longwriter_zero.reward_model.recipe import honest_answers_path
 
 
 @pytest.fixture()

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from longwriter_zero.errors import UserError
-from longwriter_zero.rewards.reward_model import RewardModel, build_classifier
-from longwriter_zero.rewards.rm_server import BackgroundServer, RewardModelClient, create_app, free_port
+from longwriter_zero.reward_model.model import RewardModel, build_classifier
+from longwriter_zero.reward_model.server import BackgroundServer, RewardModelClient, create_app, free_port
 
 PROMPTS = ["Describe the harbour.", "Write a note."]
 ANSWERS = ["The harbour opens at six. Boats leave before dawn. " * 6, "Thanks for lunch."]
@@ -65,9 +65,10 @@ def test_bad_request_is_not_retried(server):
 
 
 def test_writing_reward_through_the_server(server, rm_folder):
+    from longwriter_zero.rewards.base import RewardSettings
     from longwriter_zero.rewards.registry import build_reward
 
-    reward = build_reward("writing", {"url": server.url}, {"require_think": True})
+    reward = build_reward("writing", {"url": server.url}, RewardSettings(require_think=True))
     completions = [f"<think>plan</think><answer>{a}</answer>" for a in ANSWERS]
     out = reward(PROMPTS, completions, [{}, {}])
     local = RewardModel.load(str(rm_folder)).score(PROMPTS, ANSWERS)

@@ -47,6 +47,7 @@ def main(out: Path, rm_folder: str, prompts: str) -> None:
 
     from longwriter_zero.integrations.trl import grpo_config, reward_functions, to_trl_dataset
     from longwriter_zero.models import load_model
+    from longwriter_zero.rewards.base import RewardSettings
 
     torch.set_num_threads(1)
     records: dict[str, list] = {"full": [], "first": [], "resumed": []}
@@ -96,7 +97,7 @@ def main(out: Path, rm_folder: str, prompts: str) -> None:
                 control.should_training_stop = True
 
     dataset = to_trl_dataset(prompts)
-    funcs = reward_functions(["length", "writing", "format"], defaults={"l_max": L_MAX},
+    funcs = reward_functions(["length", "writing", "format"], settings=RewardSettings(l_max=L_MAX),
                              options={"writing": {"model": rm_folder, "require_think": False}})
 
     def run(name: str, seed: int, resume: str | None = None, stop_after: int | None = None):

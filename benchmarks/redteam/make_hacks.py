@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 _ROOT = HERE.parents[1]
 sys.path.insert(0, str(_ROOT / "src"))
 
-from longwriter_zero.rewards.counting import count_length  # noqa: E402
+from longwriter_zero.text.counting import count_length  # noqa: E402
 
 # ----------------------------------------------------------------------------- sources
 

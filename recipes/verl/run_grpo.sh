@@ -25,6 +25,6 @@ if [[ -n "${LWZ_PROMPTS:-}" && ! -f "$LWZ_TRAIN_FILES" ]]; then
   python3 -m longwriter_zero.integrations.verl --input "$LWZ_PROMPTS" --output "$LWZ_TRAIN_FILES"
 fi
 # fail early when the reward server is down
-python3 -c "from longwriter_zero.rewards.rm_server import RewardModelClient as C; print('reward server:', C('$LWZ_WRITING_URL').health())"
+python3 -c "from longwriter_zero.reward_model.server import RewardModelClient as C; print('reward server:', C('$LWZ_WRITING_URL').health())"
 
 exec python3 -m verl.trainer.main_ppo --config-path "$here/config" --config-name lwz_grpo "$@"

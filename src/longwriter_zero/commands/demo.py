@@ -1,7 +1,7 @@
 """``lwz demo``: the whole recipe on the embedded model, offline, on a laptop CPU.
 
 1. trains two small writing reward models from the bundled honest answers and their damaged
-   copies (``rewards.rm_recipe.train_demo_rm``: the embedded model's first two layers, hack-imitating
+   copies (``reward_model.recipe.train_demo_rm``: the embedded model's first two layers, hack-imitating
    damaged copies and honest length ties): the one GRPO trains against (seed 0) and a held-out one (seed 1) that only scores
    the evaluation;
 2. warm start: a short SFT (``configs/sft_warmstart.yaml``) on think/answer pieces whose
@@ -58,7 +58,7 @@ def summary(metrics_path: Path, window: int = 5) -> dict:
 def train_rms(cfg, out: Path) -> None:
     """The training writing RM (seed 0) and, for the evaluation, a held-out one (seed 1), unless the
     config names others; neither when the run trains without a writing reward."""
-    from longwriter_zero.rewards.rm_recipe import train_demo_rm
+    from longwriter_zero.reward_model.recipe import train_demo_rm
 
     i = _writing_index(cfg)
     wanted = []

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b = rm_sub.add_parser("build-pairs", help="pairs from answers: chosen = answer, rejected = damaged copy",
                           description="From rows with 'prompt' and 'response' (a raw completion or plain answer "
                                       "text), write TRL-format pairs: chosen = the answer, rejected = a damaged "
-                                      "copy (the damage kinds of rewards/damage.py: duplicated and reworded "
+                                      "copy (the damage kinds of reward_model/damage.py: duplicated and reworded "
                                       "copies, repeated or rotated lines, filler, restated chapters, particle "
                                       "padding, word salad, keyword stuffing, the translation appended, "
                                       "truncation, shuffled sentences ...).")
@@ -71,8 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_build_pairs(args) -> int:
     from longwriter_zero.errors import UserError
     from longwriter_zero.jsonl import write_jsonl_atomic
-    from longwriter_zero.rewards.damage import DAMAGES
-    from longwriter_zero.rewards.pairs import build_pairs_from_file
+    from longwriter_zero.reward_model.damage import DAMAGES
+    from longwriter_zero.reward_model.pairs import build_pairs_from_file
 
     if args.copies < 1:
         raise UserError("--copies must be >= 1")
@@ -92,8 +92,8 @@ def run_build_pairs(args) -> int:
 def run_train(args) -> int:
     from longwriter_zero.errors import UserError
     from longwriter_zero.models import resolve_device
-    from longwriter_zero.rewards.pairs import load_pairs
-    from longwriter_zero.rewards.reward_model import train_reward_model
+    from longwriter_zero.reward_model.model import train_reward_model
+    from longwriter_zero.reward_model.pairs import load_pairs
 
     if args.threads < 0:
         raise UserError("--threads must be >= 0")
@@ -117,7 +117,7 @@ def run_train(args) -> int:
 
 def run_serve(args) -> int:
     from longwriter_zero.models import resolve_device
-    from longwriter_zero.rewards.rm_server import serve
+    from longwriter_zero.reward_model.server import serve
 
     serve(args.model, args.host, args.port, resolve_device(args.device), args.batch_size, args.max_length or None)
     return 0

@@ -1,6 +1,6 @@
 """Length ranges ``[lower, upper]`` for writing requests (the paper's rules, Sec. "data").
 
-Units are those of ``rewards.counting.count_length``: English words plus CJK characters
+Units are those of ``text.counting.count_length``: English words plus CJK characters
 (a Chinese "字" is one unit).
 
 1. **Explicit targets** are read from the request (English and Chinese): "a 2,000-word essay",

@@ -25,7 +25,7 @@ from typing import Callable, Literal, Sequence
 from longwriter_zero.errors import UserError
 from longwriter_zero.jsonl import append_jsonl, iter_jsonl
 from longwriter_zero.prompts import build_prompt, parse_completion, render_request
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.text.counting import count_length
 
 Template = Literal["think", "nothink", "none"]
 TEMPLATES = ("think", "nothink", "none")

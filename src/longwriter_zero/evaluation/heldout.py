@@ -34,9 +34,9 @@ from longwriter_zero.errors import UserError
 from longwriter_zero.evaluation.length_score import length_score
 from longwriter_zero.jsonl import iter_jsonl
 from longwriter_zero.prompts import build_prompt, parse_completion
-from longwriter_zero.rewards.counting import count_length
 from longwriter_zero.rewards.length import check_range
 from longwriter_zero.rewards.repetition import repetition_metrics
+from longwriter_zero.text.counting import count_length
 
 # (key, label, higher is better) in the order tables and figures show them
 METRICS = (("length_score", "length score S_l", True), ("in_range", "inside range", True),
@@ -166,6 +166,7 @@ def build_evaluator(cfg, rewards: list, template_text: str | None, device: str) 
         return None
     if e.samples < 1 or e.every < 0 or e.max_new_tokens < 0:
         raise UserError("config key 'eval': samples must be >= 1, every and max_new_tokens >= 0")
+    from longwriter_zero.rewards.base import RewardSettings
     from longwriter_zero.rewards.writing import WritingReward
 
     writing = next((r for r, _ in rewards if r.name == "writing"), None)
@@ -173,7 +174,7 @@ def build_evaluator(cfg, rewards: list, template_text: str | None, device: str) 
     if e.writing_model:
         if not Path(e.writing_model).exists():
             raise UserError(f"config key 'eval.writing_model': {e.writing_model}: no such reward model folder")
-        held = WritingReward(model=e.writing_model, require_think=cfg.prompt.template == "think", device=device)
+        held = WritingReward(RewardSettings.from_train_config(cfg, device), model=e.writing_model)
     return HeldoutEvaluator(load_eval_prompts(e.prompts), e.max_new_tokens or cfg.rollout.max_new_tokens,
                             e.samples, e.temperature, cfg.rollout.top_p, e.seed, cfg.prompt.template,
                             cfg.prompt.language, cfg.prompt.chat_template, template_text, writing, held)
@@ -231,10 +232,11 @@ def evaluate_model(cfg, model_name: str, out_json: str | Path) -> dict:
         return json.loads(out_json.read_text())
     from longwriter_zero.models import load_model, resolve_device
     from longwriter_zero.prompts import load_template_file
+    from longwriter_zero.rewards.base import RewardSettings
     from longwriter_zero.rewards.registry import build_rewards
     device = resolve_device(cfg.device)
     writing = [s for s in cfg.rewards if s.name == "writing"]
-    rewards = build_rewards(writing, {"require_think": cfg.prompt.template == "think", "device": device})
+    rewards = build_rewards(writing, RewardSettings.from_train_config(cfg, device))
     template_text = load_template_file(cfg.prompt.template_file) if cfg.prompt.template_file else None
     evaluator = build_evaluator(cfg, rewards, template_text, device)
     if cfg.threads > 0:

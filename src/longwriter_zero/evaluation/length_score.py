@@ -1,7 +1,7 @@
 """LongBench-Write's length score S_l.
 
 With required length ``x`` and produced length ``y`` (both CJK characters + English words,
-``rewards.counting.count_length``):
+``text.counting.count_length``):
 
 - ``100 · max(0, 1 - (y/x - 1) / 3)``  if ``y > x``  (too long: falls to 0 at 4x)
 - ``100 · max(0, 1 - (x/y - 1) / 2)``  otherwise     (too short: falls to 0 at x/3)
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from longwriter_zero.errors import UserError
 from longwriter_zero.jsonl import iter_jsonl, length_value
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.text.counting import count_length
 
 
 def length_score(required: float, produced: float) -> float:

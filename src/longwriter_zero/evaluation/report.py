@@ -113,7 +113,7 @@ def _sample_block(row: dict, title: str) -> str:
         produced = row.get("response_length")
         if produced is None and text_key:
             from longwriter_zero.prompts import parse_completion
-            from longwriter_zero.rewards.counting import count_length
+            from longwriter_zero.text.counting import count_length
 
             produced = count_length(parse_completion(row[text_key]).answer)
         lines += [f"**Range:** {rng[0]}-{rng[1]} (words, or CJK characters); answer length: {produced}", ""]

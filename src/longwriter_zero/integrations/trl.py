@@ -4,12 +4,13 @@ Three pieces::
 
     from trl import GRPOTrainer
     from longwriter_zero.integrations.trl import grpo_config, reward_functions, to_trl_dataset
+    from longwriter_zero.rewards.base import RewardSettings
 
     trainer = GRPOTrainer(
         model="Qwen/Qwen2.5-7B",                       # or a model object
         reward_funcs=reward_functions(["length", "writing", "format"],
                                       options={"writing": {"url": "http://rm-host:8010"}},
-                                      defaults={"l_max": 14000}),
+                                      settings=RewardSettings(l_max=14000)),
         args=grpo_config("runs/trl", num_generations=32, max_completion_length=14000),
         train_dataset=to_trl_dataset("data/rl_prompts.jsonl"),
     )
@@ -37,7 +38,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 from longwriter_zero.errors import UserError
-from longwriter_zero.rewards.base import Reward
+from longwriter_zero.rewards.base import Reward, RewardSettings, required_keys
 from longwriter_zero.rewards.registry import build_reward
 from longwriter_zero.rewards.scoring import score_batch
 
@@ -105,13 +106,6 @@ def prompt_text(prompt) -> str:
 _ROW_KEYS = ("range", "id", "lang")      # dataset columns passed on to the rewards' sample rows
 
 
-def _required_keys(reward: Reward) -> tuple[str, ...]:
-    """Columns a reward needs on a row; rows without them get ``None`` (the reward does not apply)."""
-    if reward.name == "length" and getattr(reward, "default_range", None) is None:
-        return ("range",)
-    return ()
-
-
 class TRLReward:
     """One registry reward as a TRL reward function (``fn(prompts, completions, **columns)``)."""
 
@@ -120,7 +114,7 @@ class TRLReward:
         self.__name__ = reward.name          # TRL names the reward by __name__
         self.request_column = request_column
         self.log_parts = log_parts
-        self.required = _required_keys(reward)
+        self.required = required_keys(reward)     # rows without these get None: the reward does not apply
 
     def rows(self, prompts: Sequence, completions: Sequence, **kwargs) -> list[dict | None]:
         """The ``lwz reward`` rows for a TRL call (``None`` where the reward does not apply)."""
@@ -184,26 +178,22 @@ def _specs(rewards) -> list[tuple[str, float, dict]]:
     return out
 
 
-def train_defaults(cfg) -> dict:
-    """Run-wide reward defaults of a ``TrainConfig``, as ``lwz train`` sets them."""
-    return {"l_max": cfg.rollout.max_new_tokens, "require_think": cfg.prompt.template == "think"}
-
-
-def reward_functions(rewards, defaults: dict | None = None, options: dict | None = None,
+def reward_functions(rewards, settings: RewardSettings | None = None, options: dict | None = None,
                      request_column: str = "request", log_parts: bool = True) -> list[TRLReward]:
     """TRL reward functions, one per reward, in order.
 
-    ``rewards``: a ``TrainConfig`` (then ``defaults`` default to what ``lwz train`` uses), a
-    comma-separated string or a list of names / ``{"name", "weight", "options"}`` / ``RewardSpec``.
-    ``defaults``: run-wide options such as ``l_max`` and ``require_think`` (see
-    ``registry.build_reward``). ``options``: per-name options added to the specs' own.
+    ``rewards``: a ``TrainConfig`` (then ``settings`` default to what ``lwz train`` uses:
+    ``RewardSettings.from_train_config`` on CPU), a comma-separated string or a list of names /
+    ``{"name", "weight", "options"}`` / ``RewardSpec``. ``settings``: the run-wide
+    ``RewardSettings`` (``l_max``, ``require_think``, ``device``; default ``RewardSettings()``).
+    ``options``: per-name options added to the specs' own.
     """
-    if defaults is None and hasattr(rewards, "rollout"):
-        defaults = train_defaults(rewards)
+    if settings is None and hasattr(rewards, "rollout"):
+        settings = RewardSettings.from_train_config(rewards, "cpu")
     funcs = []
     for name, _, opts in _specs(rewards):
         merged = {**opts, **((options or {}).get(name, {}))}
-        funcs.append(TRLReward(build_reward(name, merged, defaults), request_column, log_parts))
+        funcs.append(TRLReward(build_reward(name, merged, settings), request_column, log_parts))
     return funcs
 
 

@@ -17,8 +17,9 @@ Scores come from ``rewards.scoring.score_batch``, the function behind ``lwz rewa
 Options arrive as keyword arguments (verl passes ``reward.custom_reward_function.reward_kwargs``):
 ``rewards`` (names, default ``length,format`` plus ``writing`` when a writing-RM URL is set),
 ``writing_url`` (else the environment variable ``LWZ_WRITING_URL``; ``lwz rm serve`` on another
-host), ``l_max`` (default 14000), ``template`` (``think`` | ``nothink``), ``weights``
-(name -> weight for ``score``), ``stuffing_penalty`` (default true: the format reward includes the keyword-stuffing factor).
+host), ``l_max`` and ``template`` (``think`` | ``nothink``), the run-wide ``RewardSettings``
+(default: its defaults, L_max 14000, think), ``weights`` (name -> weight for ``score``),
+``stuffing_penalty`` (default true: the format reward includes the keyword-stuffing factor).
 
 ``export_verl_prompts`` writes the prompt set as verl Parquet with the think prompt already in
 the chat message (verl applies only the tokenizer's chat template); it is
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from longwriter_zero.errors import UserError
+from longwriter_zero.rewards.base import Reward, RewardSettings
 
 ENV_WRITING_URL = "LWZ_WRITING_URL"
 
@@ -50,16 +52,23 @@ def _names(rewards, writing_url: str) -> tuple[str, ...]:
     return names
 
 
+def settings_from_kwargs(l_max: int = RewardSettings.l_max, template: str = "think") -> RewardSettings:
+    """The run-wide reward settings of ``compute_score``'s ``l_max`` and ``template``."""
+    if template not in ("think", "nothink"):
+        raise UserError(f"compute_score: template must be 'think' or 'nothink', got {template!r}")
+    return RewardSettings(l_max=int(l_max), require_think=template == "think")
+
+
 @functools.lru_cache(maxsize=8)
-def _rewards(names: tuple[str, ...], writing_url: str, l_max: int, template: str, stuffing_penalty: bool):
+def compute_score_rewards(names: tuple[str, ...], writing_url: str, settings: RewardSettings,
+                          stuffing_penalty: bool = True) -> tuple[Reward, ...]:
     """Rewards are built once per process and option set (verl calls compute_score per response)."""
     from longwriter_zero.rewards.registry import build_reward
 
     if "writing" in names and not writing_url:
         raise UserError(f"compute_score: reward 'writing' needs writing_url or ${ENV_WRITING_URL}")
-    defaults = {"l_max": int(l_max), "require_think": template == "think"}
     options = {"writing": {"url": writing_url}, "format": {"stuffing_penalty": bool(stuffing_penalty)}}
-    return tuple(build_reward(n, options.get(n, {}), defaults) for n in names)
+    return tuple(build_reward(n, options.get(n, {}), settings) for n in names)
 
 
 def _plain(value: Any) -> Any:
@@ -70,8 +79,9 @@ def _plain(value: Any) -> Any:
 
 
 def compute_score(data_source: str, solution_str: str, ground_truth, extra_info: dict | None = None, *,
-                  rewards=None, writing_url: str | None = None, l_max: int = 14000, template: str = "think",
-                  weights: dict | None = None, stuffing_penalty: bool = True, **_: Any) -> dict:
+                  rewards=None, writing_url: str | None = None, l_max: int = RewardSettings.l_max,
+                  template: str = "think", weights: dict | None = None, stuffing_penalty: bool = True,
+                  **_: Any) -> dict:
     """Score one verl response; see the module docstring. Extra keyword arguments verl adds
     (``reward_router_address``, ...) are ignored."""
     from longwriter_zero.data.dataset import range_from_ground_truth
@@ -79,7 +89,7 @@ def compute_score(data_source: str, solution_str: str, ground_truth, extra_info:
 
     url = writing_url if writing_url is not None else os.environ.get(ENV_WRITING_URL, "")
     names = _names(rewards, url)
-    built = _rewards(names, url, int(l_max), template, bool(stuffing_penalty))
+    built = compute_score_rewards(names, url, settings_from_kwargs(l_max, template), bool(stuffing_penalty))
     info = dict(extra_info or {})
     lo, hi = range_from_ground_truth(_plain(ground_truth))
     request = info.get("request")

@@ -40,7 +40,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from longwriter_zero.prompts import parse_completion
-from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.base import RewardOutput, RewardSettings
 from longwriter_zero.rewards.padding import PaddingConfig, analyze_padding
 from longwriter_zero.rewards.registry import register_reward
 from longwriter_zero.rewards.repetition import RepetitionConfig, analyze_repetition
@@ -85,12 +85,12 @@ class FormatReward:
 
     name = "format"
 
-    def __init__(self, require_think: bool = True, repetition: bool = True, near_duplicates: bool = True,
+    def __init__(self, settings: RewardSettings = RewardSettings(), repetition: bool = True, near_duplicates: bool = True,
                  stuffing_penalty: bool = True, padding: bool = True, repetition_slope: float = 3.0,
                  shingle_jaccard: float = RepetitionConfig.shingle_jaccard,
                  content_containment: float = RepetitionConfig.content_containment,
                  genre_allowance: float = 0.1):
-        self.require_think = require_think
+        self.require_think = settings.require_think
         self.repetition = repetition
         self.stuffing_penalty = stuffing_penalty
         self.padding = padding

@@ -1,6 +1,6 @@
 """Length reward (Eq. 3 of the paper).
 
-With ``n`` the answer length (CJK characters + English words, see ``counting``):
+With ``n`` the answer length (CJK characters + English words, see ``text.counting``):
 
 - ``1``                                 if ``lower <= n <= upper``
 - ``n / lower``                         if ``n < lower``
@@ -24,9 +24,9 @@ from typing import Sequence
 
 from longwriter_zero.errors import UserError
 from longwriter_zero.prompts import parse_completion
-from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.base import RewardOutput, RewardSettings
 from longwriter_zero.rewards.registry import register_reward
-from longwriter_zero.rewards.counting import count_length
+from longwriter_zero.text.counting import count_length
 
 
 def length_reward(n: int, lower: int, upper: int, l_max: int) -> float:
@@ -58,15 +58,17 @@ def check_range(value, where: str) -> tuple[int, int]:
 
 @register_reward("length")
 class LengthReward:
-    """Length reward over a batch. ``l_max`` is in words; the trainer defaults it to the
-    generation cap (``max_new_tokens``), an upper bound on the words a completion can hold."""
+    """Length reward over a batch, with ``settings.l_max`` (in words; training sets it to the
+    generation cap ``rollout.max_new_tokens``, an upper bound on the words a completion can hold).
+    ``default_range`` scores rows that have no ``range``; without it a row needs one."""
 
     name = "length"
 
-    def __init__(self, l_max: int = 14000, require_think: bool = True, default_range: list | None = None):
-        self.l_max = int(l_max)
-        self.require_think = require_think
+    def __init__(self, settings: RewardSettings = RewardSettings(), default_range: list | None = None):
+        self.l_max = settings.l_max
+        self.require_think = settings.require_think
         self.default_range = default_range
+        self.required_keys = ("range",) if default_range is None else ()
 
     def __call__(self, prompts: Sequence[str], completions: Sequence[str],
                  samples: Sequence[dict]) -> RewardOutput:

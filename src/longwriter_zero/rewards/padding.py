@@ -1,7 +1,7 @@
 """Padding: text that adds length without adding writing (other language, filler, particles, salad).
 
 Repetition (``rewards.repetition``) catches text said twice; this module catches text that says
-nothing new in other ways. Each measure marks tokens (length units, see ``text_units``) as
+nothing new in other ways. Each measure marks tokens (length units, see ``text.units``) as
 padding; the union is ``padded_share``:
 
 1. **Other language.** The request's language is decided from the prompt
@@ -81,7 +81,7 @@ import numpy as np
 
 from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
 from longwriter_zero.rewards.repetition import answer_blocks
-from longwriter_zero.rewards.text_units import (CJK, classify_tokens, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_term_ids,
+from longwriter_zero.text.units import (CJK, classify_tokens, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_term_ids,
                                                 answer_terms,
                                                 is_cjk, token_classes, tokenize_answer)
 

@@ -2,7 +2,7 @@
 
 The paper's format reward "penalises repeated content" without releasing the measure, and its
 limitation section notes that sentence-overlap penalties miss paraphrased repeats. Everything
-here is measured in length units (words + CJK characters, see ``text_units``) over the whole
+here is measured in length units (words + CJK characters, see ``text.units``) over the whole
 answer, across paragraph boundaries. The *units* are sentences and lines (every line break ends
 a unit, so a list item, a table row or a line of verse is one); the *blocks* are paragraphs,
 with paragraphs over ``block_max_tokens`` cut into sentence-aligned chunks (an answer written as
@@ -78,7 +78,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from longwriter_zero.rewards.text_units import (CJK, FUNCTION, TokenizedAnswer, answer_term_ids, answer_terms,
+from longwriter_zero.text.units import (CJK, FUNCTION, TokenizedAnswer, answer_term_ids, answer_terms,
                                                 skeleton_of, terms_between, token_classes, tokenize_answer)
 
 _MIX = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D), np.uint64(0x27D4EB2F))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from longwriter_zero.errors import UserError
-from longwriter_zero.rewards.base import Reward
+from longwriter_zero.rewards.base import Reward, required_keys
 from longwriter_zero.rewards.length import check_range
 
 
@@ -28,8 +28,10 @@ def check_row(row: dict, where: str, rewards: Sequence[Reward] = ()) -> None:
             raise UserError(f"{where}: needs a string '{key}'")
     if "range" in row:
         check_range(row["range"], where)
-    elif any(r.name == "length" and getattr(r, "default_range", None) is None for r in rewards):
-        raise UserError(f"{where}: no 'range' for the length reward")
+    for reward in rewards:
+        for key in required_keys(reward):
+            if key not in row:
+                raise UserError(f"{where}: no '{key}' for the {reward.name} reward")
 
 
 def score_batch(rows: Sequence[dict], rewards: Sequence[Reward]) -> list[dict]:

@@ -56,12 +56,12 @@ from typing import Sequence
 import numpy as np
 
 from longwriter_zero.prompts import parse_completion
-from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.base import RewardOutput, RewardSettings
 from longwriter_zero.rewards.registry import register_reward
 from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
 from longwriter_zero.rewards.repetition import answer_blocks
-from longwriter_zero.rewards.text_units import (CJK, answer_term_ids, answer_terms, content_words, token_classes,
-                                                tokenize, tokenize_answer)
+from longwriter_zero.text.units import (CJK, answer_term_ids, answer_terms, content_words, token_classes,
+                                        tokenize, tokenize_answer)
 
 
 # evaluative words that say a text is good instead of making it good (adverbs in -ly count too)
@@ -288,10 +288,10 @@ class StuffingReward:
 
     name = "stuffing"
 
-    def __init__(self, require_think: bool = True, max_rate: float = DEFAULT.max_rate,
+    def __init__(self, settings: RewardSettings = RewardSettings(), max_rate: float = DEFAULT.max_rate,
                  prompt_factor: float = DEFAULT.prompt_factor, min_count: int = DEFAULT.min_count,
                  min_content_terms: int = DEFAULT.min_content_terms, slope: float = DEFAULT.slope):
-        self.require_think = require_think
+        self.require_think = settings.require_think
         self.cfg = StuffingConfig(max_rate=max_rate, prompt_factor=prompt_factor, min_count=min_count,
                                   min_content_terms=min_content_terms, slope=slope)
 

@@ -3,7 +3,7 @@
 The paper scores writing quality with a reward model trained on preference pairs; here the model
 is any folder saved by ``lwz rm train`` (``model``), or a server started with ``lwz rm serve``
 (``url``). The model sees the user's request and the extracted answer (think block removed),
-formatted as in ``reward_model`` (``request + "\\n\\n" + answer``); answers longer than the
+formatted as in ``reward_model.model`` (``request + "\\n\\n" + answer``); answers longer than the
 model's context are scored by sliding windows, averaged.
 
 Scores are the model's raw outputs (unbounded reals): GRPO normalises each reward within its
@@ -17,7 +17,7 @@ from typing import Sequence
 
 from longwriter_zero.errors import UserError
 from longwriter_zero.prompts import parse_completion
-from longwriter_zero.rewards.base import RewardOutput
+from longwriter_zero.rewards.base import RewardOutput, RewardSettings
 from longwriter_zero.rewards.registry import register_reward
 
 
@@ -25,20 +25,20 @@ from longwriter_zero.rewards.registry import register_reward
 class WritingReward:
     name = "writing"
 
-    def __init__(self, model: str = "", url: str = "", batch_size: int = 8, device: str = "cpu",
-                 require_think: bool = True, max_length: int = 0, timeout: float = 60.0, retries: int = 3):
+    def __init__(self, settings: RewardSettings = RewardSettings(), model: str = "", url: str = "",
+                 batch_size: int = 8, max_length: int = 0, timeout: float = 60.0, retries: int = 3):
         if bool(model) == bool(url):
             raise UserError("reward 'writing': give exactly one of 'model' (a reward model folder) or 'url' "
                             "(a server started by lwz rm serve)")
         self.batch_size = int(batch_size)
-        self.require_think = require_think
+        self.require_think = settings.require_think
         if model:
             from longwriter_zero.models import resolve_device
-            from longwriter_zero.rewards.reward_model import RewardModel
+            from longwriter_zero.reward_model.model import RewardModel
 
-            self.scorer = RewardModel.load(model, device=resolve_device(device), max_length=max_length or None)
+            self.scorer = RewardModel.load(model, device=resolve_device(settings.device), max_length=max_length or None)
         else:
-            from longwriter_zero.rewards.rm_server import RewardModelClient
+            from longwriter_zero.reward_model.server import RewardModelClient
 
             self.scorer = RewardModelClient(url, timeout=timeout, retries=retries)
 

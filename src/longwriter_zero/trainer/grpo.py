@@ -9,8 +9,9 @@ Where this departs from the paper, and why:
   compares the distribution that actually produced the samples;
 - with μ = 1 (the default) the old log-probs are the current ones, detached: the ratio is 1
   and its gradient is the clipped objective's, so no separate no-grad pass is run;
-- ``L_max`` of the length reward (unreleased) defaults to the generation cap in tokens,
-  used as a word count: no completion can hold more words than tokens it was allowed;
+- ``L_max`` of the length reward (unreleased) is the generation cap in tokens, used as a word
+  count (``RewardSettings.from_train_config``): no completion can hold more words than tokens
+  it was allowed;
 - groups of a step are sampled one prompt after another (prefill once, decode G), on a CPU from a
   float32 copy of the policy with prepacked linear weights (the same math, rounded differently;
   for Llama-family models with fused projections and a decode step of its own);
@@ -41,10 +42,11 @@ from longwriter_zero.errors import UserError
 from longwriter_zero.evaluation import heldout
 from longwriter_zero.models import load_model, native_bf16, precision_plan, resolve_device
 from longwriter_zero.prompts import build_prompt, load_template_file, parse_completion
-from longwriter_zero.rewards.counting import count_length
-from longwriter_zero.rewards.registry import build_rewards, reward_class
+from longwriter_zero.rewards.base import Reward, RewardSettings, required_keys
+from longwriter_zero.rewards.registry import build_rewards, check_options
 from longwriter_zero.rollout import prepacked
 from longwriter_zero.rollout.sampling import decode_completion, sample_group
+from longwriter_zero.text.counting import count_length
 from longwriter_zero.trainer import run_dir as rundir
 from longwriter_zero.trainer.policy import completion_logprobs, make_micro_batch
 
@@ -119,12 +121,12 @@ def validate(cfg: TrainConfig) -> None:
             raise UserError(message)
     advantage_fn(a.advantage)                # an unknown estimator: one line listing the known ones
     for s in cfg.rewards:
-        reward_class(s.name)                 # an unknown reward: one line listing the known ones
+        check_options(s.name, s.options)     # an unknown reward or option: one line listing the known ones
 
 
-def reward_defaults(cfg: TrainConfig, device: str) -> dict:
-    return {"l_max": cfg.rollout.max_new_tokens, "require_think": cfg.prompt.template == "think",
-            "device": device}
+def run_rewards(cfg: TrainConfig, device: str) -> list[tuple[Reward, float]]:
+    """The config's rewards with their weights, built with the run's ``RewardSettings``."""
+    return build_rewards(cfg.rewards, RewardSettings.from_train_config(cfg, device))
 
 
 def setup(cfg: TrainConfig, resume: bool = False, overwrite: bool = False) -> Run:
@@ -142,10 +144,13 @@ def setup(cfg: TrainConfig, resume: bool = False, overwrite: bool = False) -> Ru
         prompts = kept
     template_text = load_template_file(cfg.prompt.template_file) if cfg.prompt.template_file else None
     device = resolve_device(cfg.device)
-    rewards = build_rewards(cfg.rewards, reward_defaults(cfg, device))
-    if any("range" not in p for p in prompts) and any(r.name == "length" for r, _ in rewards):
-        missing = next(i for i, p in enumerate(prompts) if "range" not in p)
-        raise UserError(f"{cfg.data.prompts}: prompt {missing + 1} has no 'range' (the length reward needs one)")
+    rewards = run_rewards(cfg, device)
+    for reward, _ in rewards:
+        for key in required_keys(reward):
+            missing = next((i for i, p in enumerate(prompts) if key not in p), None)
+            if missing is not None:
+                raise UserError(f"{cfg.data.prompts}: prompt {missing + 1} has no '{key}' "
+                                f"(the {reward.name} reward needs one)")
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)

@@ -65,7 +65,7 @@ import torch
 import torch.nn.functional as F
 
 from longwriter_zero.errors import UserError
-from longwriter_zero.rewards.pairs import PreferencePair, Text, split_by_group
+from longwriter_zero.reward_model.pairs import PreferencePair, Text, split_by_group
 
 META_FILE = "reward_model.json"
 DOC_HEAD_FILE = "doc_head.pt"

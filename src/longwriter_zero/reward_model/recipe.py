@@ -10,7 +10,7 @@ report, a story, a letter, an explainer, a review; 3 Chinese of 850-920 characte
 report, a letter; 2 with paragraph-aligned translations), for damage on texts as long as real
 long-form answers.
 
-Pairs (``pairs.build_pairs``): for every answer and damage kind of ``rewards.damage`` (the hack
+Pairs (``pairs.build_pairs``): for every answer and damage kind of ``damage`` (the hack
 imitations: repeated or rotated lines, re-split and synonym-swapped copies, one paragraph with
 repeats, the translation appended, filler, restated chapters, particle padding, word salad,
 spread and gross keyword stuffing, truncation, shuffled sentences, ...), ``copies`` damaged
@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from longwriter_zero.rewards.damage import DAMAGES
+from longwriter_zero.reward_model.damage import DAMAGES
 
 ANSWER_FILES = ("honest_answers.jsonl", "honest_answers_more.jsonl", "honest_answers_long.jsonl")
 LONG_FILE = "honest_answers_long.jsonl"   # long answers: capped by ``long_pairs_per_kind`` on their own
@@ -93,7 +93,7 @@ def honest_answers_path() -> Path:
 def recipe_pairs(recipe: RMRecipe = RECIPE, damages: tuple | None = None, cap: bool = True):
     """PreferencePairs (with their damage labels, ties included) from the bundled honest answers;
     with ``cap``, at most ``recipe.pairs_per_kind`` per kind (seeded)."""
-    from longwriter_zero.rewards.pairs import build_pairs_from_file, check_pair_row
+    from longwriter_zero.reward_model.pairs import build_pairs_from_file, check_pair_row
 
     pairs = []
     for path in honest_answers_paths():
@@ -128,7 +128,7 @@ def cap_per_kind(pairs: list, n: int, seed: int) -> list:
 
 
 def _train(pairs, recipe: RMRecipe, output_dir: str, progress: bool):
-    from longwriter_zero.rewards.reward_model import train_reward_model
+    from longwriter_zero.reward_model.model import train_reward_model
 
     return train_reward_model(pairs, recipe.backbone, output_dir, epochs=recipe.epochs, lr=recipe.lr,
                               batch_size=recipe.batch_size, eval_fraction=0.0, max_length=recipe.max_length,
@@ -149,7 +149,7 @@ def train_demo_rm(output_dir: str, backbone: str | None = None, recipe: RMRecipe
                                  seed=recipe.seed if seed is None else seed)
     pairs = recipe_pairs(recipe)
     if recipe.eval_fraction > 0:
-        from longwriter_zero.rewards.pairs import split_by_group
+        from longwriter_zero.reward_model.pairs import split_by_group
 
         pairs, _ = split_by_group(pairs, recipe.eval_fraction, recipe.seed)
     _train(pairs, recipe, output_dir, progress)
@@ -157,7 +157,7 @@ def train_demo_rm(output_dir: str, backbone: str | None = None, recipe: RMRecipe
 
 
 def _units(text: str) -> int:
-    from longwriter_zero.rewards.counting import count_length
+    from longwriter_zero.text.counting import count_length
 
     return count_length(text)
 
@@ -205,8 +205,8 @@ def held_out_accuracy(recipe: RMRecipe = RECIPE, train_kinds: tuple | None = Non
     import tempfile
     import time
 
-    from longwriter_zero.rewards.pairs import split_by_group
-    from longwriter_zero.rewards.reward_model import RewardModel, pair_accuracy
+    from longwriter_zero.reward_model.pairs import split_by_group
+    from longwriter_zero.reward_model.model import RewardModel, pair_accuracy
 
     pairs = recipe_pairs(recipe, damages=tuple(DAMAGES), cap=False)
     train, held = split_by_group(pairs, recipe.eval_fraction, recipe.seed)

@@ -21,7 +21,7 @@ import time
 from typing import Sequence, Union
 
 from longwriter_zero.errors import UserError
-from longwriter_zero.rewards.reward_model import RewardModel, ScoreResult
+from longwriter_zero.reward_model.model import RewardModel, ScoreResult
 
 Message = dict[str, str]
 TextItem = Union[str, list]

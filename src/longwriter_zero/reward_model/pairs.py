@@ -13,7 +13,7 @@ honest texts neither of which is preferred (``build_pairs`` writes such length p
 that share one original answer, so a held-out split can hold out whole answers.
 
 ``build_pairs`` turns a model's own answers into pairs: chosen = the answer, rejected = a
-damaged copy (``rewards.damage``). Rows need ``prompt`` and ``response``; a response with
+damaged copy (``damage``). Rows need ``prompt`` and ``response``; a response with
 think/answer tags is reduced to its answer (``prompts.parse_completion``).
 """
 
@@ -26,8 +26,8 @@ from typing import Iterable, Sequence, Union
 from longwriter_zero.errors import UserError
 from longwriter_zero.jsonl import iter_jsonl
 from longwriter_zero.prompts import parse_completion
-from longwriter_zero.rewards.damage import DAMAGES, is_chinese
-from longwriter_zero.rewards.text_units import split_paragraphs, split_sentences
+from longwriter_zero.reward_model.damage import DAMAGES, is_chinese
+from longwriter_zero.text.units import split_paragraphs, split_sentences
 
 Text = Union[str, list]   # a plain string or a list of {"role", "content"} messages
 

@@ -24,7 +24,7 @@ import random
 import re
 from typing import Callable
 
-from longwriter_zero.rewards.text_units import split_paragraphs, split_sentences
+from longwriter_zero.text.units import split_paragraphs, split_sentences
 
 SYNONYMS: dict[str, list[str]] = {
     "many": ["numerous", "plenty of", "a lot of"], "big": ["large", "sizeable"], "small": ["little", "modest"],
