@@ -101,6 +101,18 @@ def warm_start(config: str, model_name: str, folder: Path, overrides: tuple = ()
     return sft(scfg)["final_model"]
 
 
+def check_inputs(cfg) -> None:
+    """What the GRPO phase would refuse, checked before the reward models and the warm start."""
+    from longwriter_zero.data.dataset import load_prompt_set
+    from longwriter_zero.evaluation import heldout
+    from longwriter_zero.trainer.grpo import validate
+
+    validate(cfg)
+    load_prompt_set(cfg.data.prompts)
+    if cfg.eval.prompts:
+        heldout.load_eval_prompts(cfg.eval.prompts)
+
+
 def run_demo(args) -> int:
     import time
 
@@ -116,6 +128,7 @@ def run_demo(args) -> int:
     out = Path(args.output_dir)
     run_dir = out / "train"
     cfg = load_config(args.config, [f"output_dir={run_dir}", *args.overrides])
+    check_inputs(cfg)          # a bad config or prompt file fails here, before minutes of training
     base_model = cfg.model.name
     phases = {}
     t = time.perf_counter()
