@@ -14,12 +14,13 @@ def test_demo_runs_reports_and_resumes(tmp_path):
     prompts.write_text('{"id": "e1", "prompt": "Write 10 words about tea.", "length": 10, "range": [8, 12]}\n'
                        '{"id": "e2", "prompt": "用10个字写茶。", "length": 10, "range": [8, 12]}\n', encoding="utf-8")
     warm = tmp_path / "warm.yaml"       # the demo's warm-start config, cut to 2 short steps
-    warm.write_text((REPO / "configs" / "sft_warmstart.yaml").read_text().replace("steps: 10", "steps: 2")
+    assert "steps: 30" in (REPO / "configs" / "sft_warmstart.yaml").read_text()
+    warm.write_text((REPO / "configs" / "sft_warmstart.yaml").read_text().replace("steps: 30", "steps: 2")
                     .replace("max_seq_len: 384", "max_seq_len: 128").replace("threads: 2", "threads: 1"))
     args = [sys.executable, "-m", "longwriter_zero.cli", "demo", "--output-dir", str(tmp_path), "--warm-start", str(warm),
             "model.name=tiny-random", "steps=3", "save_every=2", "rollout.max_new_tokens=16",
             "rollout.group_size=4", 'rewards=[{"name": "length"}, {"name": "format"}]',
-            "data.cap_tokens_per_unit={}", f"eval.prompts={prompts}", "threads=1"]
+            "data.cap_tokens_per_unit={}", f"eval.prompts={prompts}", "eval.samples=1", "threads=1"]
     r = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     # warm start, untrained evaluation, evaluation before step 1 and after step 3, the before/after table
