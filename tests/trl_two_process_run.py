@@ -98,7 +98,7 @@ def main(out: Path, rm_folder: str, prompts: str) -> None:
 
     dataset = to_trl_dataset(prompts)
     funcs = reward_functions(["length", "writing", "format"], settings=RewardSettings(l_max=L_MAX),
-                             options={"writing": {"model": rm_folder, "require_think": False}})
+                             options={"writing": {"model": rm_folder}})
 
     def run(name: str, seed: int, resume: str | None = None, stop_after: int | None = None):
         model, tok = load_model("tiny-random", seed=seed)
