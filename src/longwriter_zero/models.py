@@ -279,9 +279,10 @@ def precision_plan(device_type: str, dtype: str, compute_dtype: str, sample_dtyp
     ``model.compute_dtype`` and ``rollout.dtype`` into what each phase computes in.
 
     The two phases are chosen separately because they are fastest in different dtypes. On a CPU
-    with native bf16 (AVX512-BF16), a 128-token G=8 step of the embedded model sampled fastest in
-    float32 on the prepacked copy (7.5 s against bf16's slower copy) while its update was fastest
-    in bf16 (5.7 s against 9.1 s); on a GPU bf16 is the faster for both. So ``auto`` sampling
+    with native bf16 (AVX512-BF16; a 128-token G=8 step of the embedded model, 2026-12-01) sampling
+    was fastest in float32 on the prepacked copy (7.5 s of the step) and the update in bf16 (5.7 s
+    against 9.1 s in float32); on a GPU bf16 is the faster for both.
+    ``benchmarks/precision_phases.py`` times every pair on the machine at hand. So ``auto`` sampling
     follows the policy's dtype on a CPU and the update's on a GPU, and ``fast`` (update) means
     bf16 wherever it is native.
     """
