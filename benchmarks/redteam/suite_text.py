@@ -1,0 +1,161 @@
+"""Text helpers shared by the red-team suite generators (``fresh2/``, ``fresh3/``): length units,
+the think/answer wrapping, paragraphs and sentences, cutting to a target length, and the hand-part
+files (keywords, synonyms). Pure functions of their arguments; each generator keeps its own essays,
+hack kinds and seed."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
+
+
+def units(text: str, lang: str) -> int:
+    """Length as a length reward would see it: words (en) or CJK characters plus Latin words (zh)."""
+    if lang == "en":
+        return len(LATIN_WORD.findall(text))
+    return len(CJK.findall(text)) + len(LATIN_WORD.findall(text))
+
+
+def wrap(plan: str, answer: str) -> str:
+    """A response in the policy's output format: the plan in <think>, the text in <answer>."""
+    return f"<think>{plan}</think>\n<answer>\n{answer}\n</answer>"
+
+
+def answer_of(response: str) -> str:
+    """The text inside <answer>...</answer> (the whole response when there is none)."""
+    m = re.search(r"(?s)<answer>\s*(.*?)\s*</answer>", response)
+    return m.group(1) if m else response
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+
+
+def sentences(paragraph: str, lang: str) -> list[str]:
+    if lang == "en":
+        return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"“‘(])", paragraph.strip()) if s]
+    return [s for s in re.findall(r".+?(?:[。！？]+[”」』]?|$)", paragraph.strip()) if s.strip()]
+
+
+def all_sentences(text: str, lang: str) -> list[str]:
+    return [s for p in paragraphs(text) for s in sentences(p, lang)]
+
+
+def sentence_sep(lang: str) -> str:
+    return " " if lang == "en" else ""
+
+
+def head_paragraphs(text: str, lang: str, share: float) -> list[str]:
+    """The first paragraphs of ``text`` holding about ``share`` of its length (at least one)."""
+    paras, goal, out, n = paragraphs(text), share * units(text, lang), [], 0
+    for p in paras:
+        if out and n + units(p, lang) / 2 > goal:
+            break
+        out.append(p)
+        n += units(p, lang)
+    return out
+
+
+def head_sentences(text: str, lang: str, share: float) -> list[str]:
+    goal, out, n = share * units(text, lang), [], 0
+    for s in all_sentences(text, lang):
+        if out and n >= goal:
+            break
+        out.append(s)
+        n += units(s, lang)
+    return out
+
+
+def strip_end(sentence: str) -> str:
+    return re.sub(r"[.!?。！？”」』]+$", "", sentence.strip())
+
+
+def lower_first(s: str) -> str:
+    """Lower-case the first letter unless the first word is "I" or an acronym."""
+    first = s.split(" ", 1)[0]
+    if first == "I" or first.startswith("I'") or (len(first) > 1 and first.isupper()):
+        return s
+    return s[:1].lower() + s[1:]
+
+
+def upper_first(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def zh_chunks(sentence: str) -> list[str]:
+    """Two-character chunks of the CJK text of a sentence (punctuation dropped)."""
+    chars = "".join(CJK.findall(sentence))
+    return [chars[i:i + 2] for i in range(0, len(chars), 2)]
+
+
+def assemble(tokens: Iterable[str], target: int, lang: str, tail: str = "") -> str:
+    """Concatenate ``tokens`` until the text (with ``tail`` appended) reaches ``target`` units."""
+    goal, text, n = target - units(tail, lang), "", 0
+    for tok in tokens:
+        t = units(tok, lang)
+        if n + t >= goal:
+            if goal - n > n + t - goal:      # keep the last token when that lands nearer the goal
+                text += tok
+            break
+        text, n = text + tok, n + t
+    return (text.rstrip() + tail).strip()
+
+
+def per_sentence(text: str, lang: str, fn: Callable[[str], str]) -> Iterator[str]:
+    """``fn`` of every sentence as its own token, paragraph breaks kept (for fine length cuts)."""
+    for p in paragraphs(text):
+        for s in sentences(p, lang):
+            yield fn(s) + sentence_sep(lang)
+        yield "\n\n"
+
+
+def cycle(items: list, rng: random.Random, shuffle: bool = True) -> Iterator:
+    """Endless walk over ``items``: each round a new shuffle, so no item repeats within a round."""
+    while True:
+        order = list(items)
+        if shuffle:
+            rng.shuffle(order)
+        yield from order
+
+
+def load_parts(path: Path) -> dict[str, list[str]]:
+    parts, key = {}, None
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("## "):
+            key = line[3:].strip()
+            parts[key] = []
+        elif line.strip() and not line.startswith("#"):
+            if key is None:
+                raise SystemExit(f"{path}:{lineno}: text before the first '## key' header")
+            parts[key].append(line.strip())
+    return parts
+
+
+def synonyms(parts: dict, lang: str) -> dict[str, str]:
+    out = {}
+    for line in parts[f"{lang}.syn"]:
+        a, b = (x.strip() for x in line.split("=", 1))
+        out[a] = b
+    return out
+
+
+def swap_synonyms(text: str, syn: dict[str, str], lang: str) -> str:
+    """Replace every word that has a listed synonym (one pass, longest match for Chinese)."""
+    if lang == "en":
+        def repl(m):
+            w = m.group(0)
+            s = syn.get(w.lower())
+            if s is None:
+                return w
+            return upper_first(s) if w[0].isupper() else s
+        return re.sub(r"[A-Za-z]+", repl, text)
+    pattern = re.compile("|".join(sorted(map(re.escape, syn), key=len, reverse=True)))
+    return pattern.sub(lambda m: syn[m.group(0)], text)
