@@ -45,3 +45,14 @@ def longbench_en() -> Path:
     if not p.exists():
         pytest.skip("shared/data/longbench_write_en.jsonl not present")
     return p
+
+
+@pytest.fixture()
+def one_thread():
+    """Small models train faster on one thread than on two contended ones."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -180,15 +180,6 @@ def test_batching_does_not_change_scores(tiny_rm):
 # ----------------------------------------------------------------------------- training
 
 
-@pytest.fixture()
-def one_thread():
-    """Small models train faster on one thread than on two contended ones."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_train_saves_a_loadable_model_and_learns_truncation(tmp_path, one_thread):
     from longwriter_zero.jsonl import iter_jsonl
     from longwriter_zero.reward_model.recipe import honest_answers_path

@@ -5,21 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-import torch
 
 from longwriter_zero.reward_model.damage import DAMAGES
 from longwriter_zero.reward_model.recipe import RECIPE, held_out_accuracy
 
 LEFT_OUT = ("synonym_copy", "translation")
-
-
-@pytest.fixture()
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_recipe_generalises_to_unseen_answers_and_left_out_kinds(one_thread, monkeypatch):

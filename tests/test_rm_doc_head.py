@@ -18,14 +18,6 @@ from longwriter_zero.reward_model.model import (DOC_HEAD_FILE, DocHead, EncodedT
 from longwriter_zero.reward_model.recipe import honest_answers_path
 
 
-@pytest.fixture()
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 # ----------------------------------------------------------------------------- pure functions
 
 
