@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 
-
 from longwriter_zero.reward_model.damage import DAMAGES
 from longwriter_zero.reward_model.recipe import RECIPE, held_out_accuracy
 
