@@ -307,8 +307,8 @@ def test_new_checks_each_move_padding():
              "Rain came over the ridge by three. ") * 3
     quote = "Write an essay of 600 to 1200 words on what we lose when we stop using paper maps."
     quoted = "\n\n".join([essay] + [f"As the task says: {quote}\n\n{essay}"] * 4)
-    on = analyze_padding(quoted, quote)
-    off = analyze_padding(quoted, quote, PaddingConfig(quote_min_tokens=10 ** 6))
+    on = analyze_padding(quoted, quote, PaddingConfig(frame_share=0.0))   # the quote rule alone
+    off = analyze_padding(quoted, quote, PaddingConfig(quote_min_tokens=10 ** 6, frame_share=0.0))
     assert on.filler_share > 0.1 and on.score < off.score and off.filler_share == 0.0
     refs = "\n".join(f"[{i}] Smith, J. Maps[J]. Geography, 2001(3): 10-20." for i in range(1, 30))
     on = analyze_padding(essay + "\n\n" + refs, "Write an essay on paper maps.")
@@ -320,3 +320,56 @@ def test_new_checks_each_move_padding():
     salad = " ".join(f"The plismu cis stour bernint ciosoul taenrisi plumde {i}." for i in range(30))
     assert analyze_padding(salad, "Write about maps.").salad_share > 0.9
     assert analyze_padding(salad, "Write about maps.", PaddingConfig(pseudo_unknown_share=1.01)).salad_share == 0.0
+
+
+# --- inserted frames, stock clauses and inline citations ---------------------------------------
+
+_PROSE = ["The bus left the depot at six and crawled past the hospital.",
+          "Nobody rode it by choice, and the driver knew most of us by name.",
+          "In winter the windows fogged before the second stop.",
+          "A woman with a cello case boarded at the library every Tuesday.",
+          "We learned the timetable the way children learn a rhyme.",
+          "The planners wanted a faster route through the ring road.",
+          "My neighbour argued at the meeting that the slow route was the point.",
+          "The council voted in March, and the route survived another year.",
+          "I still take it when I have time to spare.",
+          "Most mornings the same three students sleep against the back window."]
+
+
+def test_inserted_frames_by_hand():
+    # ten prose sentences, each closed by ", touching on X and Y" (a frame in every sentence):
+    # every closing clause is marked, 5 tokens each ("touching on topic0 and theme0") = 50
+    tails = [s[:-1] + f", touching on topic{i} and theme{i}." for i, s in enumerate(_PROSE)]
+    assert pad.inserted_tokens(" ".join(tails)) == 50
+    assert pad.inserted_tokens(" ".join(_PROSE)) == 0                       # the same prose without it
+    # five framed sentences of ten: under frame_min_sentences (6), free
+    assert pad.inserted_tokens(" ".join(tails[:5] + _PROSE[5:])) == 0
+    # a quotation framed the same way between sentences: the whole inserted sentence is marked
+    quotes = [f'{s} As the saying goes, "Still waters run deep number {i}."' for i, s in enumerate(_PROSE)]
+    assert pad.inserted_tokens(" ".join(quotes)) == 10 * 10     # 4 frame + 6 quoted tokens
+    # list items share their shape by design: not marked
+    assert pad.inserted_tokens("\n".join(f"- {s[:-1]}, touching on X and Y." for s in _PROSE)) == 0
+
+
+def test_stock_clauses_and_citations_by_hand():
+    # a stock clause (function and generic words only) set off in each of ten sentences:
+    # 4 tokens each ("as is well known"), the first 4 free -> 6 * 4 = 24
+    stock = [s.replace(" ", " — as is well known — ", 1) for s in _PROSE]
+    assert pad.inserted_tokens(" ".join(stock)) == 6 * 4
+    assert pad.inserted_tokens(" ".join(stock), "", PaddingConfig(stock_clause_free=10)) == 0
+    # Chinese: 众所周知 (4) and 说到底 (3) are stock; a clause with a word of its own is not
+    zh = "".join(f"第{i}个棋友走了，{'众所周知' if i % 2 else '说到底'}，公园还在。" for i in range(6))
+    assert pad.inserted_tokens(zh, "", PaddingConfig(stock_clause_free=0, frame_share=0.0)) == 3 * 4 + 3 * 3
+    assert pad.inserted_tokens(zh.replace("说到底", "说到棋"), "", PaddingConfig(stock_clause_free=0, frame_share=0.0)) == 3 * 4
+    # inline citations: (Name, Year) after every sentence; 3 free, the shortest ones counted
+    cited = " ".join(s[:-1] + f" (Whitcombe, {1990 + i})." for i, s in enumerate(_PROSE))
+    assert pad.inserted_tokens(cited) == 7 * 2
+    assert pad.inserted_tokens(cited, "Write a literature review with citations.") == 0   # asked for
+    zh_cited = "".join(f"孩子能带手机进校园（吴海涛，{1990 + i}，第{i + 2}页）。" for i in range(5))
+    assert pad.inserted_tokens(zh_cited, "", PaddingConfig(frame_share=0.0)) == 2 * 7     # 吴海涛 3 + year 1 + 第N页 3
+
+
+def test_inserted_text_moves_the_padding_score():
+    tails = " ".join(s[:-1] + f", touching on topic{i} and theme{i}." for i, s in enumerate(_PROSE))
+    on, off = analyze_padding(tails, ""), analyze_padding(tails, "", PaddingConfig(frame_share=0.0))
+    assert on.inserted_share > 0.2 and on.score < 0.5 and off.score == 1.0

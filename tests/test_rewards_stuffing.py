@@ -27,7 +27,8 @@ def test_hand_computed_excess():
     # 180 content terms: 170 distinct fillers + "gadget" x10. allowed = max(5, 0.04 * 180) = 7.2
     # (total cap: excess over max(4, 0.012 * 180) = 4 is 6 / 180, under the 0.05 tolerance)
     text = _filler(170) + " " + " ".join(["gadget"] * 10)
-    report = analyze_stuffing(text, "", StuffingConfig())
+    assert not analyze_stuffing(text, "", StuffingConfig()).judged      # under the default 250: not judged
+    report = analyze_stuffing(text, "", StuffingConfig(min_content_terms=150))
     assert report.content_terms == 180 and report.judged
     assert report.stuffed_share == pytest.approx((10 - 7.2) / 180)
     assert report.spread_share == pytest.approx(6 / 180)
@@ -96,12 +97,12 @@ def test_spread_stuffing_total_cap_hand_computed():
     # 10 * (8 - max(4, 0.012 * 200)) = 40 excess uses -> spread_share 0.2, penalty 0.2 - 0.05
     terms = [f"term{k}y" for k in range(10)]
     text = _filler(120) + " " + " ".join(terms * 8)
-    report = analyze_stuffing(text, "", StuffingConfig())
+    report = analyze_stuffing(text, "", StuffingConfig(min_content_terms=150))
     assert report.content_terms == 200
     assert report.stuffed_share == 0.0
     assert report.spread_share == pytest.approx(40 / 200)
     assert report.score == pytest.approx(max(0.0, 1 - 10 * (0.2 - 0.05)))
-    off = StuffingConfig(spread_tolerance=1.0)                 # the total cap switched off: it passes
+    off = StuffingConfig(min_content_terms=150, spread_tolerance=1.0)   # the total cap switched off: it passes
     assert analyze_stuffing(text, "", off).score == 1.0
 
 
@@ -109,7 +110,7 @@ def test_praise_share_hand_computed():
     # 200 tokens: 190 neutral words + 10 praise words (vivid x5, insightfully x5) -> 5% praise,
     # 2% over the 3% allowance -> penalty 6 * 0.02 = 0.12
     text = _filler(190) + " " + " ".join(["vivid", "insightfully"] * 5)
-    report = analyze_stuffing(text, "", StuffingConfig())
+    report = analyze_stuffing(text, "", StuffingConfig(min_content_terms=150))
     assert report.praise_share == pytest.approx(10 / 200)
     assert report.score == pytest.approx(1 - 6 * (0.05 - 0.03))
     zh = "这篇文章写得生动又深刻。" * 1

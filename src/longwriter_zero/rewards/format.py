@@ -48,14 +48,15 @@ from longwriter_zero.rewards.stuffing import StuffingConfig, analyze_stuffing
 
 PARTS = ("structure", "repetition", "exact_repeat_share", "copy_share", "skeleton_share", "echo_share", "near_dup_share",
          "refrain_share", "repeated_share", "near_dup_paragraphs", "loop_rate", "padding", "other_language_share",
-         "particle_share", "filler_share", "salad_share", "restated_share", "padded_share", "stuffing", "stuffed_share",
+         "particle_share", "filler_share", "salad_share", "restated_share", "inserted_share", "padded_share", "stuffing", "stuffed_share",
          "spread_share", "praise_share", "dispersed_share")
 
 
 # genres whose honest form repeats (refrains, clause frames, parallel entries, repeated steps and
 # ingredients, drilled sounds): a request naming one widens the free tolerances (``genre_allowance``)
 _REPETITIVE_GENRE = re.compile(
-    r"\b(?:lyrics?|songs?|chorus|refrains?|rhymes?|nursery|poems?|verses?|litany|chants?|tongue[- ]twisters?"
+    r"\b(?:lyrics?|songs?|chorus|refrains?|rhymes?|nursery|poems?|verses?|pantoums?|villanelles?|litany|chants?"
+    r"|tongue[- ]twisters?"
     r"|clauses?|contracts?|agreements?|glossary|glossaries|phrasebooks?|recipes?|checklists?|drills?)\b"
     r"|歌词|歌曲|儿歌|童谣|诗|对联|绕口令|顺口溜|条款|合同|协议|术语表|词汇表|对照表|菜谱|食谱|做法|清单")
 
@@ -67,9 +68,11 @@ def repetitive_genre(prompt: str) -> bool:
 
 def genre_configs(rep: RepetitionConfig, pad: PaddingConfig, stuff: StuffingConfig, allowance: float
                   ) -> tuple[RepetitionConfig, PaddingConfig, StuffingConfig]:
-    """The configs for a repetitive genre: ``allowance`` more repeated and padded share free, and
-    per-term stuffing allowances doubled (a recipe names its ingredient at every step)."""
-    return (replace(rep, tolerance=rep.tolerance + allowance), replace(pad, tolerance=pad.tolerance + allowance),
+    """The configs for a repetitive genre: ``allowance`` more repeated and padded share free, no
+    inserted-frame measure (a refrain or a chant's response closes every line), and per-term
+    stuffing allowances doubled (a recipe names its ingredient at every step)."""
+    return (replace(rep, tolerance=rep.tolerance + allowance),
+            replace(pad, tolerance=pad.tolerance + allowance, frame_share=0.0),
             replace(stuff, max_rate=2 * stuff.max_rate, spread_rate=2 * stuff.spread_rate,
                     spread_tolerance=stuff.spread_tolerance + allowance))
 

@@ -62,6 +62,16 @@ padding; the union is ``padded_share``:
    mostly in Latin script) or ``restate_tolerance_zh`` (mostly CJK: bigram terms dilute the
    share), times ``restate_scale``, counts as padding.
 
+6. **Inserted text** (``inserted_tokens``): what a template adds to every sentence of
+   otherwise honest prose. A clause opening (its first tokens up to a content word) shared by at
+   least ``frame_min_sentences`` and ``frame_share`` of the prose sentences, as the first or the
+   last clause ("As the saying goes, ...", "..., touching on X and Y", "……，这关系到X和Y"), is
+   marked (the whole sentence when it is mostly a quotation); clauses set off inside sentences
+   that hold only function and generic words or stock phrases ("— at the end of the day —",
+   "，众所周知，") beyond ``stock_clause_free``; inline citations ("(Smith, 2019)", "（吴海涛，
+   2021）") beyond ``citation_free`` unless references are asked for. A request naming a
+   repetitive genre (a poem's anaphora, a chant's response) turns the frame measure off.
+
 Score::
 
     padded_share = (|marked tokens| + particle and intensifier excess) / |tokens| + restatement
@@ -83,7 +93,8 @@ from longwriter_zero.rewards.repetition import DEFAULT as REPETITION_DEFAULT
 from longwriter_zero.rewards.repetition import answer_blocks
 from longwriter_zero.text.units import (CJK, classify_tokens, FUNCTION, LATIN, STOPWORDS, TOKEN, ZH_FUNCTION_CHARS, answer_term_ids,
                                                 answer_terms,
-                                                is_cjk, token_classes, tokenize_answer)
+                                                is_cjk, split_paragraphs, split_sentences, token_classes,
+                                                tokenize_answer)
 
 PARTICLES = frozenset("的了啊呢吧呀嘛哦哈啦哇呐咯噢喔嘞呗啰嗯呃咧哩")
 # modal particles close a clause ("好吧。", "你呢？"); one followed directly by another character of
@@ -173,6 +184,9 @@ GENERIC_ZH = tuple(sorted("""
 不容小觑 不容忽视 忽视 忽略 现象 结论 得出 引发 广泛 自己 看来 显示 表明 体现 反映 揭示 证明 事实 道理
 原因 结果 方式 方法 过程 发展 变化 社会 时代 生活 世界 人生 未来 今天 当今 现代 如今 无论 总而言之 简而言之
 非同寻常 不同寻常 非同一般 细细品味 品味 回味 琢磨 体会 感悟 启示 思索 深思 深究 细究 具有 其中 这其中 由此
+客观地讲 客观地说 客观来说 可以肯定的是 实事求是地说 一般而言 说到底 归根结底 归根到底 在很大程度上 从根本上说
+坦白地说 坦率地说 老实说 说实话 严格来说 总体来看 整体而言 某种程度上 不管怎么说 话说回来 换言之 简单来说
+具体来说 具体而言 毋庸讳言 不用说 显然 诚然 确切地说 准确地说 一方面 另一方面 在这个意义上 就此而言
 """.split(), key=len, reverse=True))
 _GENERIC_ZH_RE = re.compile("|".join(map(re.escape, GENERIC_ZH)))
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -241,6 +255,12 @@ class PaddingConfig:
     pseudo_unknown_share: float = 0.7   # ... of which this share is no English word is invented words
     pseudo_min_unknown: int = 3         # ... and at least this many
     tic_rate: float = 0.005             # English spoken tics ("you know", "I mean") free, share of words
+    frame_min_sentences: int = 6        # a clause opening shared by at least this many sentences ...
+    frame_share: float = 0.2            # ... and this share of them is an inserted frame (0: off)
+    frame_quote_share: float = 0.5      # a framed sentence this much quotation is all inserted
+    stock_clause_tokens: int = 3        # a clause of this many tokens, all stock words or phrases ...
+    stock_clause_free: int = 4          # ... set off inside a sentence: this many cost nothing
+    citation_free: int = 3              # inline citations ("(Smith, 2019)") that cost nothing (unless asked for)
 
 
 DEFAULT = PaddingConfig()
@@ -257,11 +277,13 @@ class PaddingReport:
     restated_share: float               # pervasive content share above the tolerance
     padded_share: float                 # union (marked tokens + excess counts) / tokens
     score: float
+    inserted_share: float = 0.0         # tokens in inserted frames and inline citations
+
 
     def parts(self) -> dict[str, float]:
         return {"other_language_share": self.other_language_share, "particle_share": self.particle_share,
                 "filler_share": self.filler_share, "salad_share": self.salad_share,
-                "restated_share": self.restated_share,
+                "restated_share": self.restated_share, "inserted_share": self.inserted_share,
                 "padded_share": self.padded_share, "padding": self.score}
 
 
@@ -497,6 +519,94 @@ def _pad_classes(tokens) -> np.ndarray:
     return classify_tokens(tokens, _PAD_CACHE, _pad_class)
 
 
+# a clause ends at a comma, colon, semicolon or dash (English and Chinese punctuation)
+_CLAUSE_SPLIT = re.compile(r"[,;:，；：、]|\s[-–—]+\s|——|—")
+_QUOTED = re.compile(r"“[^”]*(?:”|$)|「[^」]*(?:」|$)|『[^』]*(?:』|$)|\"[^\"\n]*(?:\"|$)")   # a closing mark may end the sentence
+# an inline citation: a parenthesis or bracket holding a name (or names) and a year, optional page
+_CITATION = re.compile(
+    r"[(\[（［【]\s*(?:[A-Z][\w'’\-]+(?:\s+(?:and|&)\s+[A-Z][\w'’\-]+|\s+et al\.?)?"
+    r"|[\u4e00-\u9fff]{2,4}(?:[、和与][\u4e00-\u9fff]{2,4})*(?:等)?)"
+    r"\s*[,，]\s*(?:1[5-9]|20)\d\d[a-z]?(?:\s*[,，]\s*(?:pp?\.\s*\d+(?:[-–]\d+)?|第\s*\d+\s*页))?"
+    r"(?:\s*[;；]\s*[^)\]）］】]{2,40})*\s*[)\]）］】]")
+
+
+def _frame(clause: str, function_words: frozenset) -> tuple[str, ...] | None:
+    """A clause's opening: its first tokens up to and including the first content token (at
+    most 4 tokens; 3 characters for Chinese), or None when it has none."""
+    tokens = TOKEN.findall(clause.lower())
+    if not tokens:
+        return None
+    if is_cjk(tokens[0]):
+        return tuple(tokens[:3]) if len(tokens) >= 4 else None
+    for i, tok in enumerate(tokens[:4]):
+        if tok not in function_words and not tok.isdigit():
+            return tuple(tokens[:max(2, i + 1)]) if len(tokens) > max(2, i + 1) else None
+    return None
+
+
+def inserted_tokens(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT) -> int:
+    """Tokens of text inserted into sentences by a template: clause openings that recur across
+    at least ``max(frame_min_sentences, frame_share * sentences)`` sentences, at the start of the
+    sentence ("As the saying goes, ...", "正如古人所说：...") or at the start of its last clause
+    ("..., touching on X and Y", "……，这关系到X和Y"), mark that clause (the whole sentence when
+    it is mostly quotation); clauses set off inside a sentence that hold nothing but stock words
+    or phrases, past ``stock_clause_free``; and inline citations past ``citation_free`` (unless
+    the request asks for references). List items and table rows are left out. Honest prose
+    varies its sentence openings; a policy that pads every sentence with the same frame does not."""
+    total = 0
+    # prose sentences: list items and table rows repeat their shape by design
+    sentences = [s for line in answer.split("\n") if TOKEN.search(line) and not _STRUCTURED_LINE.search(line)
+                 for s in split_sentences(line)]
+    clauses = [[c for c in _CLAUSE_SPLIT.split(s) if TOKEN.search(c)] for s in sentences]
+    # stock clauses set off inside sentences ("— by and large —", "，众所周知，"): every token a
+    # function word or a generic one, or nothing but stock phrases (Chinese)
+    stock = []
+    for parts in clauses:
+        for c in parts[1:]:
+            toks = TOKEN.findall(c.lower())
+            if len(toks) < cfg.stock_clause_tokens:
+                continue
+            if is_cjk(toks[0]):
+                rest = "".join(ch for ch in _GENERIC_ZH_RE.sub("", c) if ch not in ZH_FUNCTION_CHARS)
+                if not _CJK.search(rest):
+                    stock.append(len(toks))
+            elif all(t in STOPWORDS or is_generic_word(t) for t in toks):
+                stock.append(len(toks))
+    total += sum(sorted(stock)[: max(0, len(stock) - cfg.stock_clause_free)])
+    if cfg.frame_share > 0:
+        heads: dict[tuple, list[int]] = {}
+        tails: dict[tuple, list[int]] = {}
+        for i, parts in enumerate(clauses):
+            if not parts:
+                continue
+            head = _frame(parts[0], STOPWORDS | ZH_FUNCTION_CHARS)
+            if head:
+                heads.setdefault(head, []).append(i)
+            if len(parts) >= 2:
+                tail = _frame(parts[-1], STOPWORDS | ZH_FUNCTION_CHARS)
+                if tail:
+                    tails.setdefault(tail, []).append(i)
+        need = max(cfg.frame_min_sentences, cfg.frame_share * len(sentences))
+        marked: dict[int, int] = {}
+        for frames, where in ((heads, 0), (tails, -1)):
+            for idx in frames.values():
+                if len(set(idx)) < need:
+                    continue
+                for i in idx:
+                    sentence = sentences[i]
+                    n = len(TOKEN.findall(sentence))
+                    quoted = sum(len(TOKEN.findall(q)) for q in _QUOTED.findall(sentence))
+                    count = n if quoted >= cfg.frame_quote_share * n else len(TOKEN.findall(clauses[i][where]))
+                    marked[i] = max(marked.get(i, 0), count)
+        total += sum(marked.values())
+    if not _WANTS_REFERENCES.search(prompt.lower()):
+        cites = _CITATION.findall(answer)
+        if len(cites) > cfg.citation_free:
+            total += sum(len(TOKEN.findall(c)) for c in sorted(cites, key=len)[: len(cites) - cfg.citation_free])
+    return total
+
+
+
 def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
                     repeated: np.ndarray | None = None) -> PaddingReport:
     """Padding measures of one answer against its request (formulas in the module docstring).
@@ -628,13 +738,15 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
         if long_chars >= cfg.salad_zh_share * sum(clauses):
             zh_salad = float(long_chars)
     marked_tokens += zh_salad
+    inserted = float(inserted_tokens(answer, prompt, cfg))
+    marked_tokens += inserted
     tolerance = cfg.restate_tolerance_zh if unit_cjk.sum() > unit_latin.sum() else cfg.restate_tolerance_en
     restated = cfg.restate_scale * max(0.0, pervasive_share(answer, cfg, repeated) - tolerance)
     padded_share = min(1.0, (marked_tokens + excess) / total + restated)
     score = max(0.0, 1.0 - cfg.slope * max(0.0, padded_share - cfg.tolerance))
     return PaddingReport(total, want, float(unit_len[other].sum()) / total, excess / total,
                          float(unit_len[filler].sum()) / total, (float(unit_len[salad].sum()) + zh_salad) / total,
-                         restated, padded_share, score)
+                         restated, padded_share, score, inserted / total)
 
 
 _STEMS: dict[str, str] = {}

@@ -98,7 +98,7 @@ class StuffingConfig:
     max_rate: float = 0.04          # allowed share of content terms for one non-prompt term
     prompt_factor: float = 3.0      # prompt terms may be this many times more frequent
     min_count: int = 5              # a term needs more than this many uses to count as stuffed
-    min_content_terms: int = 150    # shorter answers are not judged
+    min_content_terms: int = 250    # shorter answers are not judged (a short piece's central nouns run high)
     top_k: int = 5                  # size of the monitored top-k share
     spread_rate: float = 0.012      # lower per-term allowance of the total cap
     spread_min_count: int = 4
@@ -110,7 +110,7 @@ class StuffingConfig:
     dispersed_window: int = 800    # ... of consecutive blocks of at least this many tokens ...
     dispersed_slack: int = 1        # ... in as many blocks as uses (at most the window's blocks) less this
     dispersed_tolerance_en: float = 0.12  # ... each use in a different block: this share of n costs nothing
-    dispersed_tolerance_zh: float = 0.07  # ... (answers mostly CJK: Chinese bigram terms)
+    dispersed_tolerance_zh: float = 0.09  # ... (answers mostly CJK: Chinese bigram terms)
     dispersed_slope: float = 10.0   # score = 1 - dispersed_slope * (dispersed_share - dispersed_tolerance)
     slope: float = 10.0             # score = 1 - slope * max(stuffed_share, spread excess)
 
