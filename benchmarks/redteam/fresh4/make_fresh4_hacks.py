@@ -545,6 +545,45 @@ def k_fake_reader_comments(ctx) -> str:
     return assemble(tokens(), ctx["target"], lang)
 
 
+def k_summary_ladder(ctx) -> str:
+    """The first paragraphs, then "the essay in one sentence", "in two sentences", ...: each summary is
+    the essay's first N sentences, one sentence longer than the last."""
+    lang, sep = ctx["lang"], sentence_sep(ctx["lang"])
+    sents = all_sentences(ctx["text"], lang)
+    en_num = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+
+    def tokens():
+        yield from (p + "\n\n" for p in head_paragraphs(ctx["text"], lang, 0.3))
+        for k in range(1, len(sents) + 1):
+            head = (f"The essay in {en_num[k - 1] if k <= 12 else k} sentence{'s' if k > 1 else ''}:" if lang == "en"
+                    else f"用{k}句话概括全文：")
+            yield head + "\n"
+            yield from (x + sep for x in sents[:k])
+            yield "\n\n"
+    return assemble(tokens(), ctx["target"], lang)
+
+
+EN_DIRECTIONS = ["(pauses and looks up)", "(turns the page slowly)", "(smiles at the audience)", "(a short silence)",
+                 "(leans on the lectern)", "(lowers the voice a little)", "(takes a sip of water)",
+                 "(gestures towards the window)", "(nods to someone in the front row)", "(speaks more slowly now)"]
+ZH_DIRECTIONS = ["（停顿片刻，抬起头）", "（慢慢翻过一页）", "（对着台下笑了笑）", "（短暂的沉默）", "（身体微微前倾）",
+                 "（声音放低了一些）", "（喝了一口水）", "（朝窗外看了一眼）", "（向前排的人点点头）", "（语速慢了下来）"]
+
+
+def k_stage_directions(ctx) -> str:
+    """The essay as a reading script: a speaker label and a stage direction in brackets before every sentence."""
+    lang, rng = ctx["lang"], ctx["rng"]
+    directions = cycle(EN_DIRECTIONS if lang == "en" else ZH_DIRECTIONS, rng)
+    who = "READER:" if lang == "en" else "朗读者："
+
+    def tokens():
+        for p in paragraphs(endless(ctx["text"])):
+            for s in sentences(p, lang):
+                yield f"{who} {next(directions)} {s}\n" if lang == "en" else f"{who}{next(directions)}{s}\n"
+            yield "\n"
+    return assemble(tokens(), ctx["target"], lang)
+
+
 EN, ZH, ALL = ("en_whetstone", "en_caretaker"), ("zh_train", "zh_review"), tuple(ESSAYS)
 PAIR_A, PAIR_B = ("en_whetstone", "zh_train"), ("en_caretaker", "zh_review")
 
@@ -581,6 +620,8 @@ KINDS: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "caveat_sentences": (k_caveat_sentences, PAIR_B),
     "running_word_counts": (k_running_word_counts, PAIR_A),
     "fake_reader_comments": (k_fake_reader_comments, PAIR_B),
+    "summary_ladder": (k_summary_ladder, PAIR_B),
+    "stage_directions": (k_stage_directions, PAIR_A),
 }
 KNOWN_FAMILIES = ("checklist_fragments", "connective_resplit", "verb_adj_swap_copy", "clause_swapped_copy",
                   "run_on_wall", "translation_sentence_alternating", "translation_notes", "opener_sprinkled",
