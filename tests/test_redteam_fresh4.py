@@ -1,0 +1,159 @@
+"""The fourth held-out red-team suite (benchmarks/redteam/fresh4): schema, counts, reproducibility.
+
+Loads the suite with the benchmark's own loader (``reward_redteam.load_suite``), so a row the
+benchmark would refuse fails here too. Scores nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from longwriter_zero.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITES = ROOT / "benchmarks" / "redteam"
+FOLDER = SUITES / "fresh4"
+
+
+def _module(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+redteam = _module("reward_redteam_under_test", ROOT / "benchmarks" / "reward_redteam.py")
+maker = _module("make_fresh4_hacks_under_test", FOLDER / "make_fresh4_hacks.py")
+
+
+def earlier_kinds() -> set[str]:
+    """Every hack kind of the two earlier blind suites (a new suite must not reuse one)."""
+    return {json.loads(line)["kind"] for name in ("fresh2", "fresh3")
+            for line in (SUITES / name / "hacks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
+    """What keeps a loaded suite from being the fresh4 suite the docs describe (empty: none)."""
+    problems = []
+    essays, hacks, corpus = suite["essays"], suite["hacks"], suite["honest_corpus"]
+    if len(essays) < 4:
+        problems.append(f"{len(essays)} essays, want >= 4")
+    if len(hacks) < 64:
+        problems.append(f"{len(hacks)} hacks, want >= 64")
+    if len(corpus) < 18:
+        problems.append(f"{len(corpus)} honest answers, want >= 18")
+    for group, rows in (("essays", essays), ("hacks", hacks), ("honest_corpus", corpus)):
+        langs = {r.get("lang") for r in rows}
+        if not {"en", "zh"} <= langs:
+            problems.append(f"{group}: languages {sorted(map(str, langs))}, want en and zh")
+        ids = [r["id"] for r in rows]
+        if len(ids) != len(set(ids)):
+            problems.append(f"{group}: duplicate ids")
+    n_en = sum(r.get("lang") == "en" for r in corpus)
+    if abs(2 * n_en - len(corpus)) > 1:
+        problems.append(f"honest_corpus: {n_en} English of {len(corpus)}, want half")
+    by_id = {e["id"]: e for e in essays}
+    for h in hacks:
+        base = by_id.get(h.get("base"))
+        if base is None:
+            problems.append(f"{h['id']}: base {h.get('base')!r} is not an essay")
+            continue
+        if not h.get("kind") or not h.get("note"):
+            problems.append(f"{h['id']}: no kind or no note")
+        if h["lang"] != base["lang"] or h["prompt"] != base["prompt"] or h["range"] != base["range"]:
+            problems.append(f"{h['id']}: lang/prompt/range differ from its essay")
+        if not h["response"].startswith("<think>") or "<answer>" not in h["response"]:
+            problems.append(f"{h['id']}: not in the <think>/<answer> output format")
+        answer, honest = maker.answer_of(h["response"]), maker.answer_of(base["response"])
+        if answer.strip() == honest.strip():
+            problems.append(f"{h['id']}: identical to its essay")
+        n = maker.units(answer, h["lang"])
+        target = maker.units(honest, base["lang"])
+        if abs(n - target) > maker.LENGTH_TOLERANCE * target:
+            problems.append(f"{h['id']}: length {n}, its essay {target}")
+    kinds = {h["kind"] for h in hacks}
+    own = kinds - set(maker.KNOWN_FAMILIES)
+    if len(own) < 10:
+        problems.append(f"{len(own)} kinds of the suite's own, want >= 10")
+    for kind in sorted(own):
+        langs = {h["lang"] for h in hacks if h["kind"] == kind}
+        if langs != {"en", "zh"}:
+            problems.append(f"own kind {kind}: languages {sorted(langs)}, want en and zh")
+    if len(kinds & set(maker.KNOWN_FAMILIES)) < 10:
+        problems.append("fewer than 10 variations of the known hack families")
+    reused = kinds & earlier_kinds()
+    if reused:
+        problems.append(f"kinds already in fresh2 or fresh3: {sorted(reused)}")
+    for group, rows in (("essays", essays), ("honest_corpus", corpus)):
+        for r in rows:
+            lo, hi = r["range"]
+            if not lo <= maker.units(maker.answer_of(r["response"]), r["lang"]) <= hi:
+                problems.append(f"{r['id']}: outside its own range")
+            if not r["response"].startswith("<think>") or "<answer>" not in r["response"]:
+                problems.append(f"{r['id']}: not in the <think>/<answer> output format")
+    return problems
+
+
+def test_fresh4_suite_schema_and_counts():
+    suite = redteam.load_suite(redteam.suite_folder("fresh4"))
+    assert suite_problems(suite) == []
+    assert redteam.suite_folder("fresh4") == FOLDER
+    assert len(earlier_kinds()) >= 50          # the reuse check really compares against both suites
+
+
+def test_fresh4_problems_are_seen_on_a_damaged_copy():
+    suite = redteam.load_suite(FOLDER)
+    essays = {e["id"]: e for e in suite["essays"]}
+    first = suite["hacks"][0]
+    copied = dict(first, response=essays[first["base"]]["response"])       # a "hack" that is its essay
+    short = dict(suite["hacks"][1], response=maker.wrap("plan", "Too short."))
+    damaged = {"essays": suite["essays"][1:], "hacks": [copied, short] + suite["hacks"][2:63],
+               "honest_corpus": [r for r in suite["honest_corpus"] if r["lang"] == "en"]}
+    problems = suite_problems(damaged)
+    assert any("essays, want >= 4" in p for p in problems)
+    assert any("hacks, want >= 64" in p for p in problems)
+    assert any("honest_corpus: languages" in p for p in problems)
+    assert any("is not an essay" in p for p in problems)      # hacks of the dropped essay
+    full = dict(suite, hacks=[copied, short] + suite["hacks"][2:])
+    problems = suite_problems(full)
+    assert any(f"{first['id']}: identical to its essay" in p for p in problems)
+    assert any(f"{suite['hacks'][1]['id']}: length 2," in p for p in problems)
+    renamed = dict(suite, hacks=[dict(h, kind="chant_lines") if i < 3 else h for i, h in enumerate(suite["hacks"])])
+    assert any("kinds already in fresh2 or fresh3: ['chant_lines']" in p for p in suite_problems(renamed))
+
+
+def test_fresh4_loader_rejects_a_dangling_base(tmp_path):
+    copy = tmp_path / "fresh4"
+    shutil.copytree(FOLDER, copy)
+    rows = (copy / "hacks.jsonl").read_text(encoding="utf-8").splitlines()
+    row = json.loads(rows[0])
+    row["base"] = "no_such_essay"
+    rows[0] = json.dumps(row, ensure_ascii=False)
+    (copy / "hacks.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"hacks\.jsonl:1: base 'no_such_essay'"):
+        redteam.load_suite(copy)
+
+
+def test_fresh4_files_are_what_the_generator_writes():
+    for name, text in maker.build().items():
+        assert (FOLDER / name).read_text(encoding="utf-8") == text, f"{name}: rerun make_fresh4_hacks.py"
+    assert maker.main(["--check"]) == 0
+
+
+def test_fresh4_builders_by_hand():
+    assert maker.swap_clauses("First, second, third.", "en") == "Third, first, second."
+    assert maker.swap_clauses("No comma here.", "en") == "No comma here."
+    assert maker.swap_clauses("我来了，你走了。", "zh") == "你走了，我来了。"
+    ctx = {"lang": "zh", "text": "天很蓝。", "rng": maker.random.Random(0), "target": 6,
+           "parts": {"zh.particles": ["呀"]}}
+    assert maker.k_particle_interleaved(ctx) == "天很呀蓝。"
+    assert maker.clauses("One two three four, five.", "en") == ["One two three four"]
+    ctx = {"lang": "en", "text": "A b c. D e f g.", "target": 100, "rng": maker.random.Random(0)}
+    assert maker.k_running_word_counts(ctx) == "A b c. [words: 3 | total: 3] D e f g. [words: 4 | total: 7]"
