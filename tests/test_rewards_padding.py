@@ -373,3 +373,52 @@ def test_inserted_text_moves_the_padding_score():
     tails = " ".join(s[:-1] + f", touching on topic{i} and theme{i}." for i, s in enumerate(_PROSE))
     on, off = analyze_padding(tails, ""), analyze_padding(tails, "", PaddingConfig(frame_share=0.0))
     assert on.inserted_share > 0.2 and on.score < 0.5 and off.score == 1.0
+
+
+def test_unique_word_windows_by_hand():
+    import numpy as np
+    # 300 distinct words: one window that never repeats a word -> all 300 marked
+    salad = [f"w{i}" for i in range(300)]
+    assert pad.unique_word_windows(salad, np.zeros(300, dtype=bool)).sum() == 300
+    # the same words with "the" every third token: 200 distinct of 300 (0.67) -> not salad
+    mixed = [("the" if i % 3 == 0 else f"w{i}") for i in range(300)]
+    assert pad.unique_word_windows(mixed, np.zeros(300, dtype=bool)).sum() == 0
+    # shorter than one window: never judged
+    assert pad.unique_word_windows(salad[:299], np.zeros(299, dtype=bool)).sum() == 0
+    # Chinese: 300 characters whose adjacent bigrams never repeat -> marked; a text cycling
+    # through 20 characters repeats its bigrams -> not
+    chars = [chr(0x4E00 + i) for i in range(300)]
+    assert pad.unique_word_windows(chars, np.ones(300, dtype=bool)).sum() == 300
+    cyc = [chr(0x4E00 + i % 20) for i in range(300)]
+    assert pad.unique_word_windows(cyc, np.ones(300, dtype=bool)).sum() == 0
+
+
+def test_salad_in_short_lines_is_padding():
+    # 320 distinct real English words (the vocabulary list), set as four-word verse lines:
+    # no unit reaches the 8-word salad floor and no word is invented
+    vocab = sorted(w for w in pad.english_words() if len(w) >= 5 and w.isalpha() and w not in pad.STOPWORDS)
+    words = vocab[::max(1, len(vocab) // 400)][:320]
+    assert len(set(words)) >= 320
+    verse = "\n\n".join("\n".join(" ".join(words[i + j: i + j + 4]).capitalize() + ","
+                                  for j in range(0, 16, 4)) for i in range(0, 320, 16))
+    report = analyze_padding(verse, "Write an essay about knives.")
+    assert report.salad_share > 0.9 and report.score == 0.0
+    off = analyze_padding(verse, "Write an essay about knives.", PaddingConfig(unique_en=1.01))
+    assert off.salad_share < 0.1
+
+
+def test_epigraphs_and_inline_labels_by_hand():
+    body = " ".join(_PROSE)
+    # a blockquote and its attribution before each of 4 paragraphs: 8 quote lines, 4 free
+    epi = "\n\n".join(f"> Whatever you are, be a good one number {i}.\n> — Abraham Lincoln\n\n{body}" for i in range(4))
+    per_quote = len(pad.TOKEN.findall("> Whatever you are, be a good one number 0."))
+    per_name = len(pad.TOKEN.findall("> — Abraham Lincoln"))
+    assert pad.inserted_tokens(epi, "", PaddingConfig(frame_share=0.0)) == 2 * (per_quote + per_name)
+    # a label before every sentence inside its paragraph: the labels after the first sentence count
+    labelled = " ".join(f"On topic {i}: {s}" for i, s in enumerate(_PROSE))
+    assert pad.inserted_tokens(labelled, "", PaddingConfig(frame_share=0.0)) == 9 * 3
+    # one line per labelled entry (a glossary, a script's speakers): labels open lines, nothing counted
+    assert pad.inserted_tokens("\n".join(f"On topic {i}: {s}" for i, s in enumerate(_PROSE)), "",
+                               PaddingConfig(frame_share=0.0)) == 0
+    zh = "".join(f"【关于话题{i}】老人每天早上来下棋。" for i in range(10))
+    assert pad.inserted_tokens(zh, "", PaddingConfig(frame_share=0.0)) == 9 * 5

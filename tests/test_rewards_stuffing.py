@@ -146,3 +146,17 @@ def test_honest_essays_are_not_dispersed_stuffing():
         text = (DATA / name).read_text()
         report = analyze_stuffing(text, prompt)
         assert report.dispersed_share <= stuffing_mod.dispersed_tolerance(text) and report.score == 1.0
+
+
+def test_proper_names_get_the_request_allowance():
+    from longwriter_zero.rewards.stuffing import proper_names
+    text = "Good afternoon. I speak of Frank Doyle, and Frank knows it. Leeds is far. The boiler, Beelzebub, was old."
+    assert proper_names(text) == {"frank", "doyle", "beelzebub"}       # "Leeds" only opens a sentence
+    assert proper_names(text + " The frank truth.") == {"doyle", "beelzebub"}   # also written in lower case
+    # a retirement speech naming its honoree 12 times in 200 content terms: over the plain
+    # allowance max(5, 0.04 * 200) = 8, under the request-term one (x3)
+    speech = " ".join(f"word{i}x" for i in range(188)) + " " + " ".join(["and Frank"] * 12)
+    cfg = StuffingConfig(min_content_terms=150)
+    assert analyze_stuffing(speech, "", cfg).stuffed_share == 0.0
+    lower = speech.replace("Frank", "frank")
+    assert analyze_stuffing(lower, "", cfg).stuffed_share == pytest.approx((12 - 8) / 200)

@@ -22,7 +22,7 @@ every kind of length that is not writing multiplies the format reward down::
 Design: these multiply into ``format`` rather than shrinking the counted length. A penalty on
 the length reward alone would cost nothing to an answer whose honest part already fills the
 requested range, and the length reward keeps the benchmark's plain unit. Each factor is
-``1 - slope * share`` of the offending text, so a fifth of repeats or an eighth of padding roughly
+``1 - slope * share`` of the offending text, so a fifth of repeats or a tenth of padding roughly
 halves the reward
 whatever the range, and GRPO sees the same direction from every hack.
 ``near_duplicates=False`` keeps only exact-repeat detection (the sentence-overlap penalty the

@@ -51,7 +51,10 @@ padding; the union is ``padded_share``:
    punctuation: in a Chinese answer of at least ``salad_zh_min_cjk`` characters where clauses of
    ``salad_zh_clause`` characters or more without any punctuation hold at least
    ``salad_zh_share`` of the characters (honest Chinese, tables and glossaries included: at most
-   a third), those clauses are salad.
+   a third), those clauses are salad. Salad of unique words in any layout (verse lines, sorted
+   lists) is caught by repetition's absence: a window of ``unique_window`` tokens whose words
+   are at least ``unique_en`` distinct (Chinese: adjacent-character bigrams, ``unique_zh``) is
+   salad (``unique_word_windows``); honest prose reuses its words within a few hundred tokens.
 5. **Restated thesis.** Chapters that say the same thing again in other words share their
    vocabulary: with at least ``restate_min_blocks`` blocks (paragraphs, see
    ``repetition.answer_blocks``), a content term (light-stemmed English word or Chinese bigram)
@@ -68,7 +71,10 @@ padding; the union is ``padded_share``:
    last clause ("As the saying goes, ...", "..., touching on X and Y", "……，这关系到X和Y"), is
    marked (the whole sentence when it is mostly a quotation); clauses set off inside sentences
    that hold only function and generic words or stock phrases ("— at the end of the day —",
-   "，众所周知，") beyond ``stock_clause_free``; inline citations ("(Smith, 2019)", "（吴海涛，
+   "，众所周知，") beyond ``stock_clause_free``; blockquote and attribution lines (an epigraph
+   before every paragraph) beyond ``quote_free_lines``; labels opening the sentences inside a
+   line ("On knife care: ...", "【关于车厢】...") when at least ``label_share`` of the sentences
+   carry one; inline citations ("(Smith, 2019)", "（吴海涛，
    2021）") beyond ``citation_free`` unless references are asked for. A request naming a
    repetitive genre (a poem's anaphora, a chant's response) turns the frame measure off.
 
@@ -77,8 +83,8 @@ Score::
     padded_share = (|marked tokens| + particle and intensifier excess) / |tokens| + restatement
     score        = max(0, 1 - slope * max(0, padded_share - tolerance))
 
-so honest text (padding within the 4% tolerance) scores 1.0, an answer that is an eighth padding
-scores about 0.5 and one that is a fifth padding 0.04. The format reward multiplies this score in
+so honest text (padding within the 4% tolerance) scores 1.0, an answer that is a tenth padding
+scores 0.4 and one that is a seventh padding 0. The format reward multiplies this score in
 (``FormatReward(padding=False)`` turns it off).
 """
 
@@ -246,7 +252,7 @@ class PaddingConfig:
     restate_tolerance_zh: float = 0.16  # ... (Chinese bigrams: more terms per word, lower shares)
     restate_scale: float = 2.0          # padding per unit of pervasive share above the tolerance
     tolerance: float = 0.04             # padded share that costs nothing
-    slope: float = 6.0                  # score = 1 - slope * (padded_share - tolerance)
+    slope: float = 10.0                 # score = 1 - slope * (padded_share - tolerance)
     quote_min_tokens: int = 6           # a unit this long ...
     quote_containment: float = 0.6      # ... with this share of its token trigrams in the request quotes it
     quote_free: int = 1                 # quoted units that cost nothing (restating the task once)
@@ -260,6 +266,11 @@ class PaddingConfig:
     frame_quote_share: float = 0.5      # a framed sentence this much quotation is all inserted
     stock_clause_tokens: int = 3        # a clause of this many tokens, all stock words or phrases ...
     stock_clause_free: int = 4          # ... set off inside a sentence: this many cost nothing
+    unique_window: int = 300            # tokens per window of the repeat test (shorter answers: not judged)
+    unique_en: float = 0.85             # distinct words / words in a window at or above this: salad
+    unique_zh: float = 0.98             # distinct character bigrams / bigrams (Chinese windows): salad
+    quote_free_lines: int = 4           # blockquote and attribution lines that cost nothing
+    label_share: float = 0.2            # sentences inside a line opened by a label ("On X:", "【关于X】") ...
     citation_free: int = 3              # inline citations ("(Smith, 2019)") that cost nothing (unless asked for)
 
 
@@ -521,6 +532,10 @@ def _pad_classes(tokens) -> np.ndarray:
 
 # a clause ends at a comma, colon, semicolon or dash (English and Chinese punctuation)
 _CLAUSE_SPLIT = re.compile(r"[,;:，；：、]|\s[-–—]+\s|——|—")
+_QUOTE_LINE = re.compile(r"^\s*(?:>|[—–]{1,2}\s*\S|--\s*\S)")
+# a short label (at most 5 words, or a bracketed tag) opening a sentence that follows another sentence on its line
+_INLINE_LABEL = re.compile(r"(?:(?<=[.!?。！？”\"])\s*)(?P<label>【[^】\n]{1,16}】|\[[^\]\n]{1,24}\]"
+                           r"|(?<=[.!?”\"]\s)[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,4}:(?=\s))")
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|「[^」]*(?:」|$)|『[^』]*(?:』|$)|\"[^\"\n]*(?:\"|$)")   # a closing mark may end the sentence
 # an inline citation: a parenthesis or bracket holding a name (or names) and a year, optional page
 _CITATION = re.compile(
@@ -542,6 +557,33 @@ def _frame(clause: str, function_words: frozenset) -> tuple[str, ...] | None:
         if tok not in function_words and not tok.isdigit():
             return tuple(tokens[:max(2, i + 1)]) if len(tokens) > max(2, i + 1) else None
     return None
+
+
+def unique_word_windows(tokens, cjk: np.ndarray, cfg: PaddingConfig = DEFAULT) -> np.ndarray:
+    """[T] tokens in windows of ``unique_window`` tokens that almost never repeat a word: the
+    distinct share of the window's words (mostly Latin) at least ``unique_en``, or of its
+    adjacent-character bigrams (mostly CJK) at least ``unique_zh``. Honest prose reuses its
+    function words and common words in every few hundred tokens (the red-team essays and corpora:
+    at most 0.65 distinct words, 0.95 distinct bigrams per 300); strings of unique words, in
+    whatever layout, do not. Windows tile the answer, the last one ending at its end."""
+    total, w = len(tokens), cfg.unique_window
+    out = np.zeros(total, dtype=bool)
+    if total < w:
+        return out
+    starts = list(range(0, total - w + 1, w))
+    if starts[-1] + w < total:
+        starts.append(total - w)
+    for a in starts:
+        win, zh = tokens[a:a + w], cjk[a:a + w]
+        if zh.sum() * 2 > w:
+            grams = [win[i] + win[i + 1] for i in range(w - 1) if zh[i] and zh[i + 1]]
+            hit = len(grams) >= w // 2 and len(set(grams)) >= cfg.unique_zh * len(grams)
+        else:
+            words = [t for t, c in zip(win, zh) if not c]
+            hit = len(words) >= w // 2 and len(set(words)) >= cfg.unique_en * len(words)
+        if hit:
+            out[a:a + w] = True
+    return out
 
 
 def inserted_tokens(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT) -> int:
@@ -599,6 +641,15 @@ def inserted_tokens(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
                     count = n if quoted >= cfg.frame_quote_share * n else len(TOKEN.findall(clauses[i][where]))
                     marked[i] = max(marked.get(i, 0), count)
         total += sum(marked.values())
+    # quotations set apart (blockquote lines, attribution lines) past a free allowance
+    quote_lines = [line for line in answer.split("\n") if _QUOTE_LINE.match(line) and TOKEN.search(line)]
+    if len(quote_lines) > cfg.quote_free_lines:
+        total += sum(len(TOKEN.findall(line)) for line in quote_lines[cfg.quote_free_lines:])
+    # labels opening sentences inside a line ("On knife care: ...", "【关于车厢】..."): a speaker's
+    # name or a glossary term opens a line; a label before every sentence of a paragraph is inserted
+    inline = [m for line in answer.split("\n") for m in _INLINE_LABEL.finditer(line)]
+    if cfg.label_share > 0 and len(inline) >= max(cfg.frame_min_sentences, cfg.label_share * len(sentences)):
+        total += sum(len(TOKEN.findall(m.group("label"))) for m in inline)
     if not _WANTS_REFERENCES.search(prompt.lower()):
         cites = _CITATION.findall(answer)
         if len(cites) > cfg.citation_free:
@@ -729,7 +780,10 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
         if refs.any():
             filler |= refs[doc.line[starts[:-1]]]
     marked = other | filler | salad
-    marked_tokens = float(unit_len[marked].sum())
+    # word salad of unique words in any shape (stanzas, lists, sorted): windows that never repeat
+    unique = np.zeros(total, dtype=bool) if wants_list else unique_word_windows(tokens, cjk, cfg)
+    unique &= ~marked[unit]
+    marked_tokens = float(unit_len[marked].sum()) + float(unique.sum())
     # Chinese without clause punctuation: characters strung together past any sentence shape
     zh_salad = 0.0
     if unit_cjk.sum() >= cfg.salad_zh_min_cjk and want != "en":
@@ -745,7 +799,8 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
     padded_share = min(1.0, (marked_tokens + excess) / total + restated)
     score = max(0.0, 1.0 - cfg.slope * max(0.0, padded_share - cfg.tolerance))
     return PaddingReport(total, want, float(unit_len[other].sum()) / total, excess / total,
-                         float(unit_len[filler].sum()) / total, (float(unit_len[salad].sum()) + zh_salad) / total,
+                         float(unit_len[filler].sum()) / total,
+                         (float(unit_len[salad].sum()) + float(unique.sum()) + zh_salad) / total,
                          restated, padded_share, score, inserted / total)
 
 

@@ -212,6 +212,27 @@ def dispersed_tolerance(answer: str, cfg: StuffingConfig = DEFAULT) -> float:
     return cfg.dispersed_tolerance_zh if 2 * cjk > len(classes) else cfg.dispersed_tolerance_en
 
 
+_CASED_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def proper_names(answer: str) -> set[str]:
+    """Lower-cased English words the answer always capitalises, at least once inside a sentence
+    (after neither a sentence end nor a line start): names of people and places. They get the
+    request terms' allowance, as the subject of the writing may recur."""
+    lower, inside = set(), set()
+    for m in _CASED_WORD.finditer(answer):
+        word = m.group(0)
+        if word[0].islower():
+            lower.add(word.lower())
+            continue
+        j = m.start() - 1
+        while j >= 0 and answer[j] in " \t\"“‘'(":
+            j -= 1
+        if j >= 0 and answer[j] not in ".!?:\n" and len(word) > 1:
+            inside.add(word.lower())
+    return inside - lower
+
+
 def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT,
                      repeated: np.ndarray | None = None) -> StuffingReport:
     """Rates of the answer's content terms against the prompt and the ordinary-text allowance.
@@ -219,6 +240,7 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
     terms = answer_terms(answer)[0]
     n = len(terms)
     prompt_terms = set(content_words(tokenize(prompt))) if prompt else set()
+    prompt_terms |= proper_names(answer)     # a speech's honoree, a story's hero: the subject too
     counts = Counter(terms)
     ranked = counts.most_common()
     k = cfg.top_k
