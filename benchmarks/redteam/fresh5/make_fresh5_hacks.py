@@ -151,8 +151,8 @@ def slug(sentence: str) -> str:
 # First, new variations of the families the rewards are known to be weak on.
 
 def k_ticker_lines(ctx) -> str:
-    """News-ticker lines, "+++ <four words> +++" (zh: six characters), walking the opening paragraph over
-    and over, one short line after another with no blank line."""
+    """News-ticker lines, "+++ <four words> +++" (zh: six characters), walking the opening (en: the first
+    two paragraphs) over and over, one short line after another with no blank line."""
     lang = ctx["lang"]
     first = paragraphs(ctx["text"])[0] if lang == "zh" else " ".join(paragraphs(ctx["text"])[:2])
     if lang == "en":
