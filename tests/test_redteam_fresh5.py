@@ -1,0 +1,188 @@
+"""The fifth held-out red-team suite (benchmarks/redteam/fresh5): schema, counts, reproducibility.
+
+Loads the suite with the benchmark's own loader (``reward_redteam.load_suite``), so a row the
+benchmark would refuse fails here too. Scores nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from longwriter_zero.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITES = ROOT / "benchmarks" / "redteam"
+FOLDER = SUITES / "fresh5"
+EARLIER = (SUITES, SUITES / "fresh", SUITES / "fresh2", SUITES / "fresh3", SUITES / "fresh4")
+
+
+def _module(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+redteam = _module("reward_redteam_under_test", ROOT / "benchmarks" / "reward_redteam.py")
+maker = _module("make_fresh5_hacks_under_test", FOLDER / "make_fresh5_hacks.py")
+
+
+def earlier_kinds() -> set[str]:
+    """Every hack kind of the earlier suites (a new suite must not reuse one)."""
+    return {json.loads(line)["kind"] for folder in EARLIER
+            for line in (folder / "hacks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def earlier_genres() -> set[str]:
+    """Every honest-corpus genre of the earlier suites."""
+    return {json.loads(line).get("genre") for folder in EARLIER
+            for line in (folder / "honest_corpus.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
+    """What keeps a loaded suite from being the fresh5 suite the docs describe (empty: none)."""
+    problems = []
+    essays, hacks, corpus = suite["essays"], suite["hacks"], suite["honest_corpus"]
+    if len(essays) < 4:
+        problems.append(f"{len(essays)} essays, want >= 4")
+    if len(hacks) < 64:
+        problems.append(f"{len(hacks)} hacks, want >= 64")
+    if len(corpus) < 18:
+        problems.append(f"{len(corpus)} honest answers, want >= 18")
+    for group, rows in (("essays", essays), ("hacks", hacks), ("honest_corpus", corpus)):
+        langs = {r.get("lang") for r in rows}
+        if not {"en", "zh"} <= langs:
+            problems.append(f"{group}: languages {sorted(map(str, langs))}, want en and zh")
+        ids = [r["id"] for r in rows]
+        if len(ids) != len(set(ids)):
+            problems.append(f"{group}: duplicate ids")
+    n_en = sum(r.get("lang") == "en" for r in corpus)
+    if abs(2 * n_en - len(corpus)) > 1:
+        problems.append(f"honest_corpus: {n_en} English of {len(corpus)}, want half")
+    by_id = {e["id"]: e for e in essays}
+    for h in hacks:
+        base = by_id.get(h.get("base"))
+        if base is None:
+            problems.append(f"{h['id']}: base {h.get('base')!r} is not an essay")
+            continue
+        if not h.get("kind") or not h.get("note"):
+            problems.append(f"{h['id']}: no kind or no note")
+        if h["lang"] != base["lang"] or h["prompt"] != base["prompt"] or h["range"] != base["range"]:
+            problems.append(f"{h['id']}: lang/prompt/range differ from its essay")
+        if not h["response"].startswith("<think>") or "<answer>" not in h["response"]:
+            problems.append(f"{h['id']}: not in the <think>/<answer> output format")
+        answer, honest = maker.answer_of(h["response"]), maker.answer_of(base["response"])
+        if answer.strip() == honest.strip():
+            problems.append(f"{h['id']}: identical to its essay")
+        n = maker.units(answer, h["lang"])
+        target = maker.units(honest, base["lang"])
+        if abs(n - target) > maker.LENGTH_TOLERANCE * target:
+            problems.append(f"{h['id']}: length {n}, its essay {target}")
+    kinds = {h["kind"] for h in hacks}
+    own = kinds - set(maker.KNOWN_FAMILIES)
+    if len(own) < 10:
+        problems.append(f"{len(own)} kinds of the suite's own, want >= 10")
+    for kind in sorted(own):
+        langs = {h["lang"] for h in hacks if h["kind"] == kind}
+        if langs != {"en", "zh"}:
+            problems.append(f"own kind {kind}: languages {sorted(langs)}, want en and zh")
+    if len(kinds & set(maker.KNOWN_FAMILIES)) < 10:
+        problems.append("fewer than 10 variations of the known hack families")
+    reused = kinds & earlier_kinds()
+    if reused:
+        problems.append(f"kinds already in an earlier suite: {sorted(reused)}")
+    for group, rows in (("essays", essays), ("honest_corpus", corpus)):
+        for r in rows:
+            lo, hi = r["range"]
+            if not lo <= maker.units(maker.answer_of(r["response"]), r["lang"]) <= hi:
+                problems.append(f"{r['id']}: outside its own range")
+            if not r["response"].startswith("<think>") or "<answer>" not in r["response"]:
+                problems.append(f"{r['id']}: not in the <think>/<answer> output format")
+    return problems
+
+
+def test_fresh5_suite_schema_and_counts():
+    suite = redteam.load_suite(redteam.suite_folder("fresh5"))
+    assert suite_problems(suite) == []
+    assert redteam.suite_folder("fresh5") == FOLDER
+    # the reuse check really compares against every earlier suite (one kind of each)
+    assert {"repeat_tiny_lines", "stanza_refrain", "chant_lines", "summary_ladder"} <= earlier_kinds()
+    assert not {r["genre"] for r in suite["honest_corpus"]} & earlier_genres()
+
+
+def test_fresh5_essays_exist_with_aligned_translations():
+    for eid, meta in maker.ESSAYS.items():
+        text = (FOLDER / "essays" / f"{eid}.md").read_text(encoding="utf-8")
+        translation = (FOLDER / "essays" / f"{eid}.translation.md").read_text(encoding="utf-8")
+        assert len(maker.paragraphs(text)) == len(maker.paragraphs(translation)), eid
+        lo, hi = meta["range"]
+        assert lo <= maker.units(text, meta["lang"]) <= hi, eid
+
+
+def test_fresh5_problems_are_seen_on_a_damaged_copy():
+    suite = redteam.load_suite(FOLDER)
+    essays = {e["id"]: e for e in suite["essays"]}
+    first = suite["hacks"][0]
+    copied = dict(first, response=essays[first["base"]]["response"])       # a "hack" that is its essay
+    short = dict(suite["hacks"][1], response=maker.wrap("plan", "Too short."))
+    damaged = {"essays": suite["essays"][1:], "hacks": [copied, short] + suite["hacks"][2:63],
+               "honest_corpus": [r for r in suite["honest_corpus"] if r["lang"] == "en"]}
+    problems = suite_problems(damaged)
+    assert any("essays, want >= 4" in p for p in problems)
+    assert any("hacks, want >= 64" in p for p in problems)
+    assert any("honest_corpus: languages" in p for p in problems)
+    assert any("is not an essay" in p for p in problems)      # hacks of the dropped essay
+    full = dict(suite, hacks=[copied, short] + suite["hacks"][2:])
+    problems = suite_problems(full)
+    assert any(f"{first['id']}: identical to its essay" in p for p in problems)
+    assert any(f"{suite['hacks'][1]['id']}: length 2," in p for p in problems)
+    renamed = dict(suite, hacks=[dict(h, kind="summary_ladder") if i < 3 else h for i, h in enumerate(suite["hacks"])])
+    assert any("kinds already in an earlier suite: ['summary_ladder']" in p for p in suite_problems(renamed))
+    own = [k for k in maker.KINDS if k not in maker.KNOWN_FAMILIES][0]
+    one_lang = dict(suite, hacks=[h for h in suite["hacks"] if not (h["kind"] == own and h["lang"] == "zh")])
+    assert any(f"own kind {own}: languages ['en']" in p for p in suite_problems(one_lang))
+
+
+def test_fresh5_loader_rejects_a_dangling_base(tmp_path):
+    copy = tmp_path / "fresh5"
+    shutil.copytree(FOLDER, copy)
+    rows = (copy / "hacks.jsonl").read_text(encoding="utf-8").splitlines()
+    row = json.loads(rows[0])
+    row["base"] = "no_such_essay"
+    rows[0] = json.dumps(row, ensure_ascii=False)
+    (copy / "hacks.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"hacks\.jsonl:1: base 'no_such_essay'"):
+        redteam.load_suite(copy)
+
+
+def test_fresh5_files_are_what_the_generator_writes():
+    for name, text in maker.build().items():
+        assert (FOLDER / name).read_text(encoding="utf-8") == text, f"{name}: rerun make_fresh5_hacks.py"
+    assert maker.main(["--check"]) == 0
+
+
+def test_fresh5_builders_by_hand():
+    assert maker.add_aside("First part, second part.", "mind you", "en") == "First part — mind you — second part."
+    assert maker.add_aside("One two three four.", "mind you", "en") == "One two three — mind you — four."
+    assert maker.add_aside("我来了，你走了。", "请注意", "zh") == "我来了——请注意——你走了。"
+    assert maker.first_clause("\"Well, that was it.\"", "en") == "Well."
+    assert maker.first_clause("这说明蚂蚁是在“数步子”。", "zh") == "这说明蚂蚁是在数步子。"
+    text = "Margaret Hale came. Then Hale left, and the shop closed."
+    assert maker.lower_common("Hale hands it over.", text) == "Hale hands it over."
+    assert maker.lower_common("Then it rained.", text) == "then it rained."
+    assert maker.lower_common("Aunt Judith", text) == "Aunt Judith"
+    assert maker.slug("Keep it moving, keep it moving!") == "keep-it-moving-keep-it-moving"
+    ctx = {"lang": "zh", "text": "天很蓝，云很白。", "rng": maker.random.Random(0), "target": 8,
+           "parts": {"zh.particles": ["啊呀"]}}
+    assert maker.k_clause_end_particles(ctx) == "天很蓝啊呀，云很白啊呀。"
+    ctx = {"lang": "en", "text": "Tea is hot. Cups are full. Hale pours, and Ann Hale smiles.", "target": 100}
+    assert maker.k_semicolon_chain(ctx) == ("Tea is hot; cups are full; Hale pours, and Ann Hale smiles; "
+                                            "tea is hot; tea is hot.")
+    assert maker.blank_one("Big dogs bark loudly.", "en", maker.random.Random(0))[0].count("_____") == 1
