@@ -151,8 +151,9 @@ def test_honest_essays_are_not_dispersed_stuffing():
 def test_proper_names_get_the_request_allowance():
     from longwriter_zero.rewards.stuffing import proper_names
     text = "Good afternoon. I speak of Frank Doyle, and Frank knows it. Leeds is far. The boiler, Beelzebub, was old."
-    assert proper_names(text) == {"frank", "doyle", "beelzebub"}       # "Leeds" only opens a sentence
-    assert proper_names(text + " The frank truth.") == {"doyle", "beelzebub"}   # also written in lower case
+    words = ["frank", "doyle", "leeds", "beelzebub", "boiler"]
+    assert proper_names(text, words) == {"frank", "doyle", "beelzebub"}       # "Leeds" only opens a sentence
+    assert proper_names(text + " The frank truth.", words) == {"doyle", "beelzebub"}   # also written in lower case
     # a retirement speech naming its honoree 12 times in 200 content terms: over the plain
     # allowance max(5, 0.04 * 200) = 8, under the request-term one (x3)
     speech = " ".join(f"word{i}x" for i in range(188)) + " " + " ".join(["and Frank"] * 12)

@@ -92,6 +92,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
@@ -545,10 +546,15 @@ _CITATION = re.compile(
     r"(?:\s*[;；]\s*[^)\]）］】]{2,40})*\s*[)\]）］】]")
 
 
+_FRAME_FUNCTION = STOPWORDS | ZH_FUNCTION_CHARS
+_FRAME_LEAD = " \t\"“‘'(*[【—–-"
+_STOCK_MAX_CHARS = 48
+
+
 def _frame(clause: str, function_words: frozenset) -> tuple[str, ...] | None:
     """A clause's opening: its first tokens up to and including the first content token (at
     most 4 tokens; 3 characters for Chinese), or None when it has none."""
-    tokens = TOKEN.findall(clause.lower())
+    tokens = [m.group(0).lower() for m in islice(TOKEN.finditer(clause), 5)]   # the opening is all it needs
     if not tokens:
         return None
     if is_cjk(tokens[0]):
@@ -570,6 +576,26 @@ def unique_word_windows(tokens, cjk: np.ndarray, cfg: PaddingConfig = DEFAULT) -
     out = np.zeros(total, dtype=bool)
     if total < w:
         return out
+    ids = np.fromiter(map(hash, tokens), dtype=np.int64, count=total)     # equal tokens, equal ids
+    pair = np.zeros(total, dtype=bool)
+    pair[:-1] = cjk[:-1] & cjk[1:]                    # a bigram of two CJK characters starts here
+    grams = ids.copy()
+    with np.errstate(over="ignore"):
+        grams[:-1] = ids[:-1] * np.int64(1000003) ^ ids[1:]
+    starts = list(range(0, total - w + 1, w))
+    if starts[-1] + w < total:
+        starts.append(total - w)
+    for a in starts:
+        b = a + w
+        if cjk[a:b].sum() * 2 > w:
+            g = grams[a:b - 1][pair[a:b - 1]]
+            hit = len(g) >= w // 2 and len(np.unique(g)) >= cfg.unique_zh * len(g)
+        else:
+            g = ids[a:b][~cjk[a:b]]
+            hit = len(g) >= w // 2 and len(np.unique(g)) >= cfg.unique_en * len(g)
+        if hit:
+            out[a:b] = True
+    return out
     starts = list(range(0, total - w + 1, w))
     if starts[-1] + w < total:
         starts.append(total - w)
@@ -605,6 +631,8 @@ def inserted_tokens(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
     stock = []
     for parts in clauses:
         for c in parts[1:]:
+            if len(c) > _STOCK_MAX_CHARS:             # no stock phrase runs this long
+                continue
             toks = TOKEN.findall(c.lower())
             if len(toks) < cfg.stock_clause_tokens:
                 continue
@@ -616,21 +644,24 @@ def inserted_tokens(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
                 stock.append(len(toks))
     total += sum(sorted(stock)[: max(0, len(stock) - cfg.stock_clause_free)])
     if cfg.frame_share > 0:
-        heads: dict[tuple, list[int]] = {}
-        tails: dict[tuple, list[int]] = {}
-        for i, parts in enumerate(clauses):
-            if not parts:
-                continue
-            head = _frame(parts[0], STOPWORDS | ZH_FUNCTION_CHARS)
-            if head:
-                heads.setdefault(head, []).append(i)
-            if len(parts) >= 2:
-                tail = _frame(parts[-1], STOPWORDS | ZH_FUNCTION_CHARS)
-                if tail:
-                    tails.setdefault(tail, []).append(i)
         need = max(cfg.frame_min_sentences, cfg.frame_share * len(sentences))
+        # clauses grouped first by their first three characters (equal frames share them), the
+        # frame itself computed only inside groups large enough to matter
+        coarse: tuple[dict, dict] = ({}, {})
+        for i, parts in enumerate(clauses):
+            if parts:
+                coarse[0].setdefault(parts[0].lstrip(_FRAME_LEAD)[:3].lower(), []).append(i)
+                if len(parts) >= 2:
+                    coarse[1].setdefault(parts[-1].lstrip(_FRAME_LEAD)[:3].lower(), []).append(i)
         marked: dict[int, int] = {}
-        for frames, where in ((heads, 0), (tails, -1)):
+        for groups, where in zip(coarse, (0, -1)):
+            frames: dict[tuple, list[int]] = {}
+            for members in groups.values():
+                if len(members) >= need:
+                    for i in members:
+                        frame = _frame(clauses[i][where], _FRAME_FUNCTION)
+                        if frame:
+                            frames.setdefault(frame, []).append(i)
             for idx in frames.values():
                 if len(set(idx)) < need:
                     continue
@@ -647,7 +678,8 @@ def inserted_tokens(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
         total += sum(len(TOKEN.findall(line)) for line in quote_lines[cfg.quote_free_lines:])
     # labels opening sentences inside a line ("On knife care: ...", "【关于车厢】..."): a speaker's
     # name or a glossary term opens a line; a label before every sentence of a paragraph is inserted
-    inline = [m for line in answer.split("\n") for m in _INLINE_LABEL.finditer(line)]
+    inline = [m for line in answer.split("\n") if ":" in line or "】" in line or "]" in line
+              for m in _INLINE_LABEL.finditer(line)]
     if cfg.label_share > 0 and len(inline) >= max(cfg.frame_min_sentences, cfg.label_share * len(sentences)):
         total += sum(len(TOKEN.findall(m.group("label"))) for m in inline)
     if not _WANTS_REFERENCES.search(prompt.lower()):

@@ -212,25 +212,17 @@ def dispersed_tolerance(answer: str, cfg: StuffingConfig = DEFAULT) -> float:
     return cfg.dispersed_tolerance_zh if 2 * cjk > len(classes) else cfg.dispersed_tolerance_en
 
 
-_CASED_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-
-
-def proper_names(answer: str) -> set[str]:
-    """Lower-cased English words the answer always capitalises, at least once inside a sentence
-    (after neither a sentence end nor a line start): names of people and places. They get the
-    request terms' allowance, as the subject of the writing may recur."""
-    lower, inside = set(), set()
-    for m in _CASED_WORD.finditer(answer):
-        word = m.group(0)
-        if word[0].islower():
-            lower.add(word.lower())
-            continue
-        j = m.start() - 1
-        while j >= 0 and answer[j] in " \t\"“‘'(":
-            j -= 1
-        if j >= 0 and answer[j] not in ".!?:\n" and len(word) > 1:
-            inside.add(word.lower())
-    return inside - lower
+def proper_names(answer: str, candidates) -> set[str]:
+    """Those of ``candidates`` (lower-cased terms) the answer always capitalises, at least once
+    inside a sentence (after a lower-case word, a comma or a semicolon): names of people and places.
+    They get the request terms' allowance, as the subject of the writing may recur. (Never written
+    in lower case is tested as a substring: "frank" inside "frankly" counts, erring towards no name.)"""
+    names = set()
+    for w in candidates:
+        if w.isascii() and w.isalpha() and w not in answer and re.search(
+                r"(?<=[a-z,;)] )" + w.capitalize() + r"\b", answer):
+            names.add(w)
+    return names
 
 
 def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAULT,
@@ -240,9 +232,11 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
     terms = answer_terms(answer)[0]
     n = len(terms)
     prompt_terms = set(content_words(tokenize(prompt))) if prompt else set()
-    prompt_terms |= proper_names(answer)     # a speech's honoree, a story's hero: the subject too
     counts = Counter(terms)
     ranked = counts.most_common()
+    # a speech's honoree, a story's hero: the subject too (only terms past the lowest allowance matter)
+    low = max(cfg.spread_min_count, cfg.spread_rate * n)
+    allowed_terms = prompt_terms | proper_names(answer, [w for w, c in ranked[:50] if c > low and w not in prompt_terms])
     k = cfg.top_k
     non_prompt = []
     for w, c in ranked:
@@ -256,7 +250,7 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
     excess = 0.0
     top_terms = []
     for w, c in ranked[: max(k, 20)]:
-        in_prompt = w in prompt_terms
+        in_prompt = w in allowed_terms
         allowed = max(cfg.min_count, cfg.max_rate * n * (cfg.prompt_factor if in_prompt else 1.0))
         over = c > allowed
         if over:
@@ -267,7 +261,7 @@ def analyze_stuffing(answer: str, prompt: str = "", cfg: StuffingConfig = DEFAUL
     for w, c in ranked:
         if c <= cfg.spread_min_count:
             break                       # ranked by count: no later term is over its allowance
-        allowed = max(cfg.spread_min_count, cfg.spread_rate * n * (cfg.prompt_factor if w in prompt_terms else 1.0))
+        allowed = max(cfg.spread_min_count, cfg.spread_rate * n * (cfg.prompt_factor if w in allowed_terms else 1.0))
         spread += max(0.0, c - allowed)
     judged = n >= cfg.min_content_terms
     stuffed_share = excess / n if n and judged else 0.0
