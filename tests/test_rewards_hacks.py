@@ -271,7 +271,7 @@ ABLATIONS = {
     # clauses: those checks switched off too)
     "particles_zh": {"padding": {"particle_rate": 1.0, "salad_zh_share": 1.01, "midclause_particles": 10**6}},
     "filler_en": {"padding": {"filler_min_tokens": 10**6}},
-    "word_salad_en": {"padding": {"salad_min_words": 10**6, "pseudo_min_words": 10**6}},
+    "word_salad_en": {"padding": {"salad_min_words": 10**6, "pseudo_min_words": 10**6, "unique_en": 1.01}},
     # (25 praise words in every paragraph also look like restatement: switched off too)
     "spread_stuffing_en": {"stuffing": {"spread_tolerance": 1.0, "praise_rate": 1.0},
                            "padding": {"restate_tolerance_en": 1.0}},

@@ -111,7 +111,7 @@ class StuffingConfig:
     dispersed_slack: int = 1        # ... in as many blocks as uses (at most the window's blocks) less this
     dispersed_tolerance_en: float = 0.12  # ... each use in a different block: this share of n costs nothing
     dispersed_tolerance_zh: float = 0.09  # ... (answers mostly CJK: Chinese bigram terms)
-    dispersed_slope: float = 10.0   # score = 1 - dispersed_slope * (dispersed_share - dispersed_tolerance)
+    dispersed_slope: float = 20.0   # score = 1 - dispersed_slope * (dispersed_share - dispersed_tolerance)
     slope: float = 10.0             # score = 1 - slope * max(stuffed_share, spread excess)
 
 
