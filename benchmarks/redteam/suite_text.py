@@ -1,12 +1,16 @@
-"""Text helpers shared by the red-team suite generators (``fresh2/``, ``fresh3/``): length units,
+"""Text helpers shared by the red-team suite generators (``fresh2/`` to ``fresh5/``): length units,
 the think/answer wrapping, paragraphs and sentences, cutting to a target length, and the hand-part
-files (keywords, synonyms). Pure functions of their arguments; each generator keeps its own essays,
+files (keywords, synonyms), and the generators' common tail (essays and corpus from their sources,
+the jsonl files, ``--check``). Each generator keeps its own essays,
 hack kinds and seed."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
 import re
+import sys
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -159,3 +163,78 @@ def swap_synonyms(text: str, syn: dict[str, str], lang: str) -> str:
         return re.sub(r"[A-Za-z]+", repl, text)
     pattern = re.compile("|".join(sorted(map(re.escape, syn), key=len, reverse=True)))
     return pattern.sub(lambda m: syn[m.group(0)], text)
+
+# --- the generators' common tail: essays and corpus from their sources, jsonl out, --check ---------
+
+def load_essays(here: Path, essays: dict) -> list[dict]:
+    """Rows of ``essays`` (id -> lang, range, prompt, plan) with ``essays/<id>.md`` as the answer and
+    ``essays/<id>.translation.md`` beside it."""
+    rows = []
+    for eid, meta in essays.items():
+        text = (here / "essays" / f"{eid}.md").read_text(encoding="utf-8").strip()
+        translation = (here / "essays" / f"{eid}.translation.md").read_text(encoding="utf-8").strip()
+        rows.append({"id": eid, "lang": meta["lang"], "prompt": meta["prompt"], "range": meta["range"],
+                     "response": wrap(meta["plan"], text), "translation": translation})
+    return rows
+
+
+def load_corpus(path: Path) -> list[dict]:
+    rows, cur, lines = [], None, []
+
+    def close():
+        if cur is None:
+            return
+        body = "\n".join(lines).strip()
+        head, sep, answer = body.partition("\n---\n")
+        prompt, plan_sep, plan = head.partition("\nplan: ")
+        if not sep or not plan_sep:
+            raise SystemExit(f"{path}: {cur['id']}: needs the request, a 'plan: ' line and a '---' line")
+        cur.update(prompt=prompt.strip(), response=wrap(plan.strip(), answer.strip()))
+        n = units(answer, cur["lang"])
+        lo, hi = cur["range"]
+        if not lo <= n <= hi:
+            raise SystemExit(f"{path}: {cur['id']}: length {n} outside its range {lo}-{hi}")
+        rows.append(cur)
+
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("=== "):
+            close()
+            fields = [f.strip() for f in line[4:].split("|")]
+            if len(fields) != 4:
+                raise SystemExit(f"{path}:{lineno}: header needs 'id | genre | lang | lower-upper'")
+            lo, hi = (int(x) for x in fields[3].split("-"))
+            cur, lines = {"id": fields[0], "genre": fields[1], "lang": fields[2], "range": [lo, hi]}, []
+        elif cur is not None:
+            lines.append(line)
+    close()
+    return [{k: r[k] for k in ("id", "genre", "lang", "prompt", "range", "response")} for r in rows]
+
+
+def render(rows: list[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def build(here: Path, essays: dict, build_hacks: Callable[[list[dict], dict], list[dict]]) -> dict[str, str]:
+    """The three jsonl files' text, from the suite's sources in ``here``."""
+    parts = load_parts(here / "hand_parts.txt")
+    rows = load_essays(here, essays)
+    return {"essays.jsonl": render(rows), "hacks.jsonl": render(build_hacks(rows, parts)),
+            "honest_corpus.jsonl": render(load_corpus(here / "honest_corpus.txt"))}
+
+
+def generator_main(here: Path, out: dict[str, str], doc: str, script: str, argv: list[str] | None = None) -> int:
+    """Write the jsonl files (``out``: name -> text), or with ``--check`` exit 1 when any is stale."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="only check that the jsonl files are up to date")
+    args = ap.parse_args(argv)
+    stale = [name for name, text in out.items()
+             if not (here / name).exists() or (here / name).read_text(encoding="utf-8") != text]
+    if args.check:
+        for name in stale:
+            print(f"{here / name} is out of date: run {script}", file=sys.stderr)
+        return 1 if stale else 0
+    for name, text in out.items():
+        (here / name).write_text(text, encoding="utf-8")
+    counts = {name: text.count("\n") for name, text in out.items()}
+    print(", ".join(f"{name}: {n} rows" for name, n in counts.items()))
+    return 0

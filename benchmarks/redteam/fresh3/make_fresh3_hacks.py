@@ -25,8 +25,6 @@ The suite was written and frozen before any reward was run on it: it is a held-o
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import re
 import sys
@@ -70,6 +68,7 @@ ESSAYS = {
 }
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import suite_text  # noqa: E402
 from suite_text import (CJK, all_sentences, answer_of, assemble, cycle, head_paragraphs,  # noqa: E402
                         head_sentences, load_parts, lower_first, paragraphs, per_sentence,
                         sentence_sep, sentences, strip_end, swap_synonyms, synonyms, units, upper_first,
@@ -548,13 +547,7 @@ KNOWN_FAMILIES = ("chant_lines", "rotated_clauses", "merged_added_words", "parti
 # ----------------------------------------------------------------------------- building
 
 def load_essays() -> list[dict]:
-    rows = []
-    for eid, meta in ESSAYS.items():
-        text = (HERE / "essays" / f"{eid}.md").read_text(encoding="utf-8").strip()
-        translation = (HERE / "essays" / f"{eid}.translation.md").read_text(encoding="utf-8").strip()
-        rows.append({"id": eid, "lang": meta["lang"], "prompt": meta["prompt"], "range": meta["range"],
-                     "response": wrap(meta["plan"], text), "translation": translation})
-    return rows
+    return suite_text.load_essays(HERE, ESSAYS)
 
 
 def build_hacks(essays: list[dict], parts: dict) -> list[dict]:
@@ -583,65 +576,12 @@ def build_hacks(essays: list[dict], parts: dict) -> list[dict]:
                           "range": e["range"], "response": wrap(ESSAYS[eid]["plan"], text),
                           "source": "generated"})
     return hacks
-def load_corpus(path: Path) -> list[dict]:
-    rows, cur, lines = [], None, []
-
-    def close():
-        if cur is None:
-            return
-        body = "\n".join(lines).strip()
-        head, sep, answer = body.partition("\n---\n")
-        prompt, plan_sep, plan = head.partition("\nplan: ")
-        if not sep or not plan_sep:
-            raise SystemExit(f"{path}: {cur['id']}: needs the request, a 'plan: ' line and a '---' line")
-        cur.update(prompt=prompt.strip(), response=wrap(plan.strip(), answer.strip()))
-        n = units(answer, cur["lang"])
-        lo, hi = cur["range"]
-        if not lo <= n <= hi:
-            raise SystemExit(f"{path}: {cur['id']}: length {n} outside its range {lo}-{hi}")
-        rows.append(cur)
-
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.startswith("=== "):
-            close()
-            fields = [f.strip() for f in line[4:].split("|")]
-            if len(fields) != 4:
-                raise SystemExit(f"{path}:{lineno}: header needs 'id | genre | lang | lower-upper'")
-            lo, hi = (int(x) for x in fields[3].split("-"))
-            cur, lines = {"id": fields[0], "genre": fields[1], "lang": fields[2], "range": [lo, hi]}, []
-        elif cur is not None:
-            lines.append(line)
-    close()
-    return [{k: r[k] for k in ("id", "genre", "lang", "prompt", "range", "response")} for r in rows]
-
-
-def render(rows: list[dict]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-
-
 def build() -> dict[str, str]:
-    parts = load_parts(HERE / "hand_parts.txt")
-    essays = load_essays()
-    return {"essays.jsonl": render(essays), "hacks.jsonl": render(build_hacks(essays, parts)),
-            "honest_corpus.jsonl": render(load_corpus(HERE / "honest_corpus.txt"))}
+    return suite_text.build(HERE, ESSAYS, build_hacks)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--check", action="store_true", help="only check that the jsonl files are up to date")
-    args = ap.parse_args(argv)
-    out = build()
-    stale = [name for name, text in out.items()
-             if not (HERE / name).exists() or (HERE / name).read_text(encoding="utf-8") != text]
-    if args.check:
-        for name in stale:
-            print(f"{HERE / name} is out of date: run {Path(__file__).name}", file=sys.stderr)
-        return 1 if stale else 0
-    for name, text in out.items():
-        (HERE / name).write_text(text, encoding="utf-8")
-    counts = {name: text.count("\n") for name, text in out.items()}
-    print(", ".join(f"{name}: {n} rows" for name, n in counts.items()))
-    return 0
+    return suite_text.generator_main(HERE, build(), __doc__, Path(__file__).name, argv)
 
 
 if __name__ == "__main__":
