@@ -6,15 +6,14 @@ benchmark would refuse fails here too. Scores nothing.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from longwriter_zero.errors import UserError
+from redteam_checks import common_problems, load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ROOT / "benchmarks" / "redteam"
@@ -22,16 +21,8 @@ FOLDER = SUITES / "fresh5"
 EARLIER = (SUITES, SUITES / "fresh", SUITES / "fresh2", SUITES / "fresh3", SUITES / "fresh4")
 
 
-def _module(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-redteam = _module("reward_redteam_under_test", ROOT / "benchmarks" / "reward_redteam.py")
-maker = _module("make_fresh5_hacks_under_test", FOLDER / "make_fresh5_hacks.py")
+redteam = load_module("reward_redteam_under_test", ROOT / "benchmarks" / "reward_redteam.py")
+maker = load_module("make_fresh5_hacks_under_test", FOLDER / "make_fresh5_hacks.py")
 
 
 def earlier_kinds() -> set[str]:
@@ -48,43 +39,8 @@ def earlier_genres() -> set[str]:
 
 def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
     """What keeps a loaded suite from being the fresh5 suite the docs describe (empty: none)."""
-    problems = []
     essays, hacks, corpus = suite["essays"], suite["hacks"], suite["honest_corpus"]
-    if len(essays) < 4:
-        problems.append(f"{len(essays)} essays, want >= 4")
-    if len(hacks) < 64:
-        problems.append(f"{len(hacks)} hacks, want >= 64")
-    if len(corpus) < 18:
-        problems.append(f"{len(corpus)} honest answers, want >= 18")
-    for group, rows in (("essays", essays), ("hacks", hacks), ("honest_corpus", corpus)):
-        langs = {r.get("lang") for r in rows}
-        if not {"en", "zh"} <= langs:
-            problems.append(f"{group}: languages {sorted(map(str, langs))}, want en and zh")
-        ids = [r["id"] for r in rows]
-        if len(ids) != len(set(ids)):
-            problems.append(f"{group}: duplicate ids")
-    n_en = sum(r.get("lang") == "en" for r in corpus)
-    if abs(2 * n_en - len(corpus)) > 1:
-        problems.append(f"honest_corpus: {n_en} English of {len(corpus)}, want half")
-    by_id = {e["id"]: e for e in essays}
-    for h in hacks:
-        base = by_id.get(h.get("base"))
-        if base is None:
-            problems.append(f"{h['id']}: base {h.get('base')!r} is not an essay")
-            continue
-        if not h.get("kind") or not h.get("note"):
-            problems.append(f"{h['id']}: no kind or no note")
-        if h["lang"] != base["lang"] or h["prompt"] != base["prompt"] or h["range"] != base["range"]:
-            problems.append(f"{h['id']}: lang/prompt/range differ from its essay")
-        if not h["response"].startswith("<think>") or "<answer>" not in h["response"]:
-            problems.append(f"{h['id']}: not in the <think>/<answer> output format")
-        answer, honest = maker.answer_of(h["response"]), maker.answer_of(base["response"])
-        if answer.strip() == honest.strip():
-            problems.append(f"{h['id']}: identical to its essay")
-        n = maker.units(answer, h["lang"])
-        target = maker.units(honest, base["lang"])
-        if abs(n - target) > maker.LENGTH_TOLERANCE * target:
-            problems.append(f"{h['id']}: length {n}, its essay {target}")
+    problems = common_problems(suite, maker, 4, 64, 18, half_english=True, notes=True, distinct=True)
     kinds = {h["kind"] for h in hacks}
     own = kinds - set(maker.KNOWN_FAMILIES)
     if len(own) < 10:

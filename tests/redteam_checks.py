@@ -1,0 +1,66 @@
+"""Checks the red-team suite tests (tests/test_redteam_fresh*.py) share: loading a script as a
+module, and the schema problems every blind suite is held to (counts, both languages, unique ids,
+each hack tied to its essay, the output format, the length window). Each suite's test adds its own."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+
+def load_module(name: str, path: Path):
+    """Import the script at ``path`` as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def common_problems(suite: dict[str, list[dict]], maker, min_essays: int, min_hacks: int, min_corpus: int,
+                    half_english: bool = False, notes: bool = False, distinct: bool = False) -> list[str]:
+    """Schema problems of a loaded suite (empty: none). ``maker`` is the suite's generator module
+    (``units``, ``answer_of``, ``LENGTH_TOLERANCE``); ``half_english``: the honest corpus half
+    English; ``notes``: every hack carries a note; ``distinct``: no hack equals its essay."""
+    problems = []
+    essays, hacks, corpus = suite["essays"], suite["hacks"], suite["honest_corpus"]
+    if len(essays) < min_essays:
+        problems.append(f"{len(essays)} essays, want >= {min_essays}")
+    if len(hacks) < min_hacks:
+        problems.append(f"{len(hacks)} hacks, want >= {min_hacks}")
+    if len(corpus) < min_corpus:
+        problems.append(f"{len(corpus)} honest answers, want >= {min_corpus}")
+    for group, rows in (("essays", essays), ("hacks", hacks), ("honest_corpus", corpus)):
+        langs = {r.get("lang") for r in rows}
+        if not {"en", "zh"} <= langs:
+            problems.append(f"{group}: languages {sorted(map(str, langs))}, want en and zh")
+        ids = [r["id"] for r in rows]
+        if len(ids) != len(set(ids)):
+            problems.append(f"{group}: duplicate ids")
+    if half_english:
+        n_en = sum(r.get("lang") == "en" for r in corpus)
+        if abs(2 * n_en - len(corpus)) > 1:
+            problems.append(f"honest_corpus: {n_en} English of {len(corpus)}, want half")
+    by_id = {e["id"]: e for e in essays}
+    for h in hacks:
+        base = by_id.get(h.get("base"))
+        if base is None:
+            problems.append(f"{h['id']}: base {h.get('base')!r} is not an essay")
+            continue
+        if notes and (not h.get("kind") or not h.get("note")):
+            problems.append(f"{h['id']}: no kind or no note")
+        elif not notes and not h.get("kind"):
+            problems.append(f"{h['id']}: no kind")
+        if h["lang"] != base["lang"] or h["prompt"] != base["prompt"] or h["range"] != base["range"]:
+            problems.append(f"{h['id']}: lang/prompt/range differ from its essay")
+        if not h["response"].startswith("<think>") or "<answer>" not in h["response"]:
+            problems.append(f"{h['id']}: not in the <think>/<answer> output format")
+        answer, honest = maker.answer_of(h["response"]), maker.answer_of(base["response"])
+        if distinct and answer.strip() == honest.strip():
+            problems.append(f"{h['id']}: identical to its essay")
+        n = maker.units(answer, h["lang"])
+        target = maker.units(honest, base["lang"])
+        if abs(n - target) > maker.LENGTH_TOLERANCE * target:
+            problems.append(f"{h['id']}: length {n}, its essay {target}")
+    return problems
