@@ -422,3 +422,20 @@ def test_epigraphs_and_inline_labels_by_hand():
                                PaddingConfig(frame_share=0.0)) == 0
     zh = "".join(f"【关于话题{i}】老人每天早上来下棋。" for i in range(10))
     assert pad.inserted_tokens(zh, "", PaddingConfig(frame_share=0.0)) == 9 * 5
+    # bold labels in turn before every sentence ("**Claim:**", "**论点：**"): the ones after the first count
+    roles = ["Claim", "Evidence", "Example", "Context"]
+    bold = " ".join(f"**{roles[i % 4]}:** {s}" for i, s in enumerate(_PROSE))
+    assert pad.inserted_tokens(bold, "", PaddingConfig(frame_share=0.0)) == 9
+    assert pad.inserted_tokens(bold.replace(":**", "**:"), "", PaddingConfig(frame_share=0.0)) == 9
+    zh_bold = "".join(f"**{['论点', '论据', '例证'][i % 3]}：**老人每天早上来下棋。" for i in range(10))
+    assert pad.inserted_tokens(zh_bold, "", PaddingConfig(frame_share=0.0)) == 9 * 2
+    # bold words inside a sentence, or a bold lead-in opening each line, are not labels
+    assert pad.inserted_tokens(" ".join(f"{s} It was **very** good." for s in _PROSE), "",
+                               PaddingConfig(frame_share=0.0)) == 0
+    assert pad.inserted_tokens("\n".join(f"**{roles[i % 4]}:** {s}" for i, s in enumerate(_PROSE)), "",
+                               PaddingConfig(frame_share=0.0)) == 0
+    # nor is one after a list item's number ("1. **Sowing:** ...", "2. **移栽**：...")
+    assert pad.inserted_tokens("\n".join(f"{i + 1}. **{roles[i % 4]}:** {s}" for i, s in enumerate(_PROSE)), "",
+                               PaddingConfig(frame_share=0.0)) == 0
+    assert pad.inserted_tokens("\n".join(f"{i + 1}. **移栽{i}**：老人每天早上来下棋。" for i in range(10)), "",
+                               PaddingConfig(frame_share=0.0)) == 0

@@ -535,8 +535,12 @@ def _pad_classes(tokens) -> np.ndarray:
 _CLAUSE_SPLIT = re.compile(r"[,;:，；：、]|\s[-–—]+\s|——|—")
 _QUOTE_LINE = re.compile(r"^\s*(?:>|[—–]{1,2}\s*\S|--\s*\S)")
 # a short label (at most 5 words, or a bracketed tag) opening a sentence that follows another sentence on its line
+# (or a bold one in either language: "**Claim:**", "**论点：**", "**Claim**:")
 _INLINE_LABEL = re.compile(r"(?:(?<=[.!?。！？”\"])\s*)(?P<label>【[^】\n]{1,16}】|\[[^\]\n]{1,24}\]"
+                           r"|(?:\*\*|__)[^*_\n:：]{1,24}(?:[:：](?:\*\*|__)|(?:\*\*|__)\s?[:：])"
                            r"|(?<=[.!?”\"]\s)[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,4}:(?=\s))")
+# what opens a list item ("1. ", "b) "): a label after it opens the item's line
+_LIST_MARKER = re.compile(r"\s*(?:[-*+•]\s*)?(?:\d{1,3}|[A-Za-z])[.)]\s*")
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|「[^」]*(?:」|$)|『[^』]*(?:』|$)|\"[^\"\n]*(?:\"|$)")   # a closing mark may end the sentence
 # an inline citation: a parenthesis or bracket holding a name (or names) and a year, optional page
 _CITATION = re.compile(
@@ -678,8 +682,8 @@ def inserted_tokens(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
         total += sum(len(TOKEN.findall(line)) for line in quote_lines[cfg.quote_free_lines:])
     # labels opening sentences inside a line ("On knife care: ...", "【关于车厢】..."): a speaker's
     # name or a glossary term opens a line; a label before every sentence of a paragraph is inserted
-    inline = [m for line in answer.split("\n") if ":" in line or "】" in line or "]" in line
-              for m in _INLINE_LABEL.finditer(line)]
+    inline = [m for line in answer.split("\n") if ":" in line or "：" in line or "】" in line or "]" in line
+              for m in _INLINE_LABEL.finditer(line) if not _LIST_MARKER.fullmatch(line[:m.start()])]
     if cfg.label_share > 0 and len(inline) >= max(cfg.frame_min_sentences, cfg.label_share * len(sentences)):
         total += sum(len(TOKEN.findall(m.group("label"))) for m in inline)
     if not _WANTS_REFERENCES.search(prompt.lower()):
