@@ -1,4 +1,4 @@
-"""Text helpers shared by the red-team suite generators (``fresh2/`` to ``fresh5/``): length units,
+"""Text helpers shared by the red-team suite generators (``fresh2/`` to ``fresh6/``): length units,
 the think/answer wrapping, paragraphs and sentences, cutting to a target length, and the hand-part
 files (keywords, synonyms), and the generators' common tail (essays and corpus from their sources,
 the jsonl files, ``--check``). Each generator keeps its own essays,

@@ -1,0 +1,172 @@
+"""The sixth held-out red-team suite (benchmarks/redteam/fresh6): schema, counts, reproducibility,
+and that every hack really carries its padding.
+
+Loads the suite with the benchmark's own loader (``reward_redteam.load_suite``), so a row the
+benchmark would refuse fails here too. Scores nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from longwriter_zero.errors import UserError
+from redteam_checks import common_problems, load_module
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITES = ROOT / "benchmarks" / "redteam"
+FOLDER = SUITES / "fresh6"
+EARLIER = (SUITES, SUITES / "fresh", SUITES / "fresh2", SUITES / "fresh3", SUITES / "fresh4", SUITES / "fresh5")
+
+
+redteam = load_module("reward_redteam_under_test", ROOT / "benchmarks" / "reward_redteam.py")
+maker = load_module("make_fresh6_hacks_under_test", FOLDER / "make_fresh6_hacks.py")
+
+
+def earlier_kinds() -> set[str]:
+    """Every hack kind of the earlier suites (a new suite must not reuse one)."""
+    return {json.loads(line)["kind"] for folder in EARLIER
+            for line in (folder / "hacks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def earlier_genres() -> set[str]:
+    """Every honest-corpus genre of the earlier suites."""
+    return {json.loads(line).get("genre") for folder in EARLIER
+            for line in (folder / "honest_corpus.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
+    """What keeps a loaded suite from being the fresh6 suite the generator describes (empty: none)."""
+    essays, hacks, corpus = suite["essays"], suite["hacks"], suite["honest_corpus"]
+    problems = common_problems(suite, maker, 4, 80, 18, half_english=True, notes=True, distinct=True)
+    kinds = {h["kind"] for h in hacks}
+    own = kinds - set(maker.KNOWN_FAMILIES)
+    if len(own) < 10:
+        problems.append(f"{len(own)} kinds of the suite's own, want >= 10")
+    for kind in sorted(own):
+        langs = {h["lang"] for h in hacks if h["kind"] == kind}
+        if langs != {"en", "zh"}:
+            problems.append(f"own kind {kind}: languages {sorted(langs)}, want en and zh")
+    if len(kinds & set(maker.KNOWN_FAMILIES)) < 10:
+        problems.append("fewer than 10 variations of the known hack families")
+    reused = kinds & earlier_kinds()
+    if reused:
+        problems.append(f"kinds already in an earlier suite: {sorted(reused)}")
+    genres = {r.get("genre") for r in corpus}
+    if genres & earlier_genres():
+        problems.append(f"genres already in an earlier suite: {sorted(genres & earlier_genres())}")
+    parts = maker.load_parts(FOLDER / "hand_parts.txt")
+    by_id = {e["id"]: e for e in essays}
+    for h in hacks:
+        if h.get("base") not in by_id or h.get("kind") not in maker.PADDING:
+            continue
+        essay = maker.answer_of(by_id[h["base"]]["response"])
+        marks = maker.padding_marks(h["kind"], maker.answer_of(h["response"]), h["lang"], parts, essay, h["base"])
+        if marks < maker.MIN_PADDING_MARKS:
+            problems.append(f"{h['id']}: {marks} marks of its padding, want >= {maker.MIN_PADDING_MARKS}")
+    for group, rows in (("essays", essays), ("honest_corpus", corpus)):
+        for r in rows:
+            lo, hi = r["range"]
+            if not lo <= maker.units(maker.answer_of(r["response"]), r["lang"]) <= hi:
+                problems.append(f"{r['id']}: outside its own range")
+            if not r["response"].startswith("<think>") or "<answer>" not in r["response"]:
+                problems.append(f"{r['id']}: not in the <think>/<answer> output format")
+    return problems
+
+
+def test_fresh6_suite_schema_and_counts():
+    suite = redteam.load_suite(FOLDER)
+    assert suite_problems(suite) == []
+    assert redteam.suite_folder(str(FOLDER)) == FOLDER
+    # the reuse checks really compare against every earlier suite (one kind of each, fresh5 included)
+    assert {"repeat_tiny_lines", "stanza_refrain", "chant_lines", "summary_ladder",
+            "ticker_lines"} <= earlier_kinds()
+    assert {"rondeau", "sestina", "villanelle"} <= earlier_genres()
+    assert set(maker.KNOWN_FAMILIES) <= set(maker.KINDS) and set(maker.PADDING) == set(maker.KINDS)
+
+
+def test_fresh6_essays_exist_with_aligned_translations():
+    for eid, meta in maker.ESSAYS.items():
+        text = (FOLDER / "essays" / f"{eid}.md").read_text(encoding="utf-8")
+        translation = (FOLDER / "essays" / f"{eid}.translation.md").read_text(encoding="utf-8")
+        assert len(maker.paragraphs(text)) == len(maker.paragraphs(translation)), eid
+        lo, hi = meta["range"]
+        assert lo <= maker.units(text, meta["lang"]) <= hi, eid
+
+
+def test_fresh6_problems_are_seen_on_a_damaged_copy():
+    suite = redteam.load_suite(FOLDER)
+    essays = {e["id"]: e for e in suite["essays"]}
+    first = suite["hacks"][0]
+    copied = dict(first, response=essays[first["base"]]["response"])       # a "hack" that is its essay
+    short = dict(suite["hacks"][1], response=maker.wrap("plan", "Too short."))
+    damaged = {"essays": suite["essays"][1:], "hacks": [copied, short] + suite["hacks"][2:79],
+               "honest_corpus": [r for r in suite["honest_corpus"] if r["lang"] == "en"]}
+    problems = suite_problems(damaged)
+    assert any("essays, want >= 4" in p for p in problems)
+    assert any("hacks, want >= 80" in p for p in problems)
+    assert any("honest_corpus: languages" in p for p in problems)
+    assert any("is not an essay" in p for p in problems)      # hacks of the dropped essay
+    full = dict(suite, hacks=[copied, short] + suite["hacks"][2:])
+    problems = suite_problems(full)
+    assert any(f"{first['id']}: identical to its essay" in p for p in problems)
+    assert any(f"{suite['hacks'][1]['id']}: length 2," in p for p in problems)
+    assert any(f"{first['id']}: 0 marks of its padding" in p for p in problems)
+    renamed = dict(suite, hacks=[dict(h, kind="summary_ladder") if i < 3 else h for i, h in enumerate(suite["hacks"])])
+    assert any("kinds already in an earlier suite: ['summary_ladder']" in p for p in suite_problems(renamed))
+    regenred = dict(suite, honest_corpus=[dict(suite["honest_corpus"][0], genre="rondeau")] + suite["honest_corpus"][1:])
+    assert any("genres already in an earlier suite: ['rondeau']" in p for p in suite_problems(regenred))
+    own = [k for k in maker.KINDS if k not in maker.KNOWN_FAMILIES][0]
+    one_lang = dict(suite, hacks=[h for h in suite["hacks"] if not (h["kind"] == own and h["lang"] == "zh")])
+    assert any(f"own kind {own}: languages ['en']" in p for p in suite_problems(one_lang))
+
+
+def test_fresh6_every_hack_adds_text_to_its_essay():
+    """No hack is its essay cut short: each shows its padding, and its text is not a piece of the essay."""
+    suite = redteam.load_suite(FOLDER)
+    essays = {e["id"]: maker.answer_of(e["response"]) for e in suite["essays"]}
+    for h in suite["hacks"]:
+        answer = maker.answer_of(h["response"])
+        assert answer.strip() not in essays[h["base"]], h["id"]
+        assert not essays[h["base"]].startswith(answer.strip()), h["id"]
+
+
+def test_fresh6_loader_rejects_a_dangling_base(tmp_path):
+    copy = tmp_path / "fresh6"
+    shutil.copytree(FOLDER, copy)
+    rows = (copy / "hacks.jsonl").read_text(encoding="utf-8").splitlines()
+    row = json.loads(rows[0])
+    row["base"] = "no_such_essay"
+    rows[0] = json.dumps(row, ensure_ascii=False)
+    (copy / "hacks.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"hacks\.jsonl:1: base 'no_such_essay'"):
+        redteam.load_suite(copy)
+
+
+def test_fresh6_files_are_what_the_generator_writes():
+    for name, text in maker.build().items():
+        assert (FOLDER / name).read_text(encoding="utf-8") == text, f"{name}: rerun make_fresh6_hacks.py"
+    assert maker.main(["--check"]) == 0
+
+
+def test_fresh6_builders_by_hand():
+    assert maker.hedge("The shop closed.", "Arguably,", "en") == "Arguably, the shop closed."
+    assert maker.hedge("Sundback joined in 1906.", "Perhaps,", "en") == "Perhaps, Sundback joined in 1906."
+    assert maker.hedge("天很蓝。", "或许可以说，", "zh") == "或许可以说，天很蓝。"
+    assert maker.first_clause("\"Well, that was it.\"") == "Well"
+    assert maker.first_clause("这说明蚂蚁是在“数步子”，对吧。") == "这说明蚂蚁是在数步子"
+    assert maker.join_terms(["a", "b", "c"], "en") == "a, b and c"
+    assert maker.join_terms(["甲", "乙"], "zh") == "甲、乙"
+    ctx = {"lang": "zh", "text": "我们今天早上去了公园，公园里的花都开了。", "rng": maker.random.Random(0),
+           "target": 22, "parts": {"zh.particles": ["的呀"]}}
+    assert maker.k_particle_sprinkle_inline(ctx) == "我们今天的呀早上去了公园，公园里的的呀花都开了。"
+    ctx = {"id": "x", "lang": "en", "text": "One two three four five.", "rng": maker.random.Random(0),
+           "target": 6, "parts": {"x.keywords": ["zip"]}}
+    assert maker.k_keyword_bold_parentheticals(ctx) == "One two three (**zip**) four five."
+    ctx = dict(ctx, text="One two. Three four.", target=8)
+    assert maker.k_rotating_bullet_stanzas(ctx) == "- One two.\n- Three four.\n\n- Three four.\n- One two."
+    text = "Plain words.\n\nThis touches on a, b, c and d.\n\nMore words.\n\nThis touches on e, f, g and h."
+    assert maker.padding_marks("keyword_roundup_sentences", text, "en", {}, "Plain words. More words.", "x") == 2
