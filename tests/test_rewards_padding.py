@@ -375,6 +375,18 @@ def test_inserted_text_moves_the_padding_score():
     assert on.inserted_share > 0.2 and on.score < 0.5 and off.score == 1.0
 
 
+def test_inserted_tokens_weigh_inserted_weight_times_in_the_padded_share():
+    # bold labels before 9 of 10 sentences: 9 inserted tokens of n; padded share = weight * 9 / n
+    roles = ["Claim", "Evidence", "Example", "Context"]
+    text = " ".join(f"**{roles[i % 4]}:** {s}" for i, s in enumerate(_PROSE))
+    n = len(pad.TOKEN.findall(text))
+    for weight in (1.0, 2.5):
+        r = analyze_padding(text, "", PaddingConfig(frame_share=0.0, inserted_weight=weight))
+        assert r.inserted_share == pytest.approx(9 / n)
+        assert r.padded_share == pytest.approx(weight * 9 / n)
+        assert r.score == pytest.approx(max(0.0, 1 - 10 * (weight * 9 / n - 0.04)))
+
+
 def test_unique_word_windows_by_hand():
     import numpy as np
     # 300 distinct words: one window that never repeats a word -> all 300 marked

@@ -254,6 +254,9 @@ class PaddingConfig:
     restate_scale: float = 2.0          # padding per unit of pervasive share above the tolerance
     tolerance: float = 0.04             # padded share that costs nothing
     slope: float = 10.0                 # score = 1 - slope * (padded_share - tolerance)
+    inserted_weight: float = 2.5        # an inserted token counts this many times in padded_share: the
+                                        # rules mark a pattern repeated by design (>= 6 sentences and a
+                                        # fifth of them), so it must cost more than the length it adds
     quote_min_tokens: int = 6           # a unit this long ...
     quote_containment: float = 0.6      # ... with this share of its token trigrams in the request quotes it
     quote_free: int = 1                 # quoted units that cost nothing (restating the task once)
@@ -829,7 +832,7 @@ def analyze_padding(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT,
             zh_salad = float(long_chars)
     marked_tokens += zh_salad
     inserted = float(inserted_tokens(answer, prompt, cfg))
-    marked_tokens += inserted
+    marked_tokens += cfg.inserted_weight * inserted
     tolerance = cfg.restate_tolerance_zh if unit_cjk.sum() > unit_latin.sum() else cfg.restate_tolerance_en
     restated = cfg.restate_scale * max(0.0, pervasive_share(answer, cfg, repeated) - tolerance)
     padded_share = min(1.0, (marked_tokens + excess) / total + restated)
