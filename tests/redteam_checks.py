@@ -1,12 +1,20 @@
 """Checks the red-team suite tests (tests/test_redteam_fresh*.py) share: loading a script as a
-module, and the schema problems every blind suite is held to (counts, both languages, unique ids,
-each hack tied to its essay, the output format, the length window). Each suite's test adds its own."""
+module, the schema problems every blind suite is held to (counts, both languages, unique ids,
+each hack tied to its essay, the output format, the length window), the kinds and genres earlier
+suites used, the loader's refusal of a dangling base, and the committed files against the
+generator. Each suite's test adds its own."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import shutil
 import sys
 from pathlib import Path
+
+import pytest
+
+from longwriter_zero.errors import UserError
 
 
 def load_module(name: str, path: Path):
@@ -64,3 +72,30 @@ def common_problems(suite: dict[str, list[dict]], maker, min_essays: int, min_ha
         if abs(n - target) > maker.LENGTH_TOLERANCE * target:
             problems.append(f"{h['id']}: length {n}, its essay {target}")
     return problems
+
+
+def earlier_values(folders, file: str, key: str) -> set:
+    """Every ``key`` of the rows of ``file`` in the earlier suites' ``folders`` (kinds, genres)."""
+    return {json.loads(line).get(key) for folder in folders
+            for line in (folder / file).read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def check_dangling_base_refused(redteam, folder: Path, tmp_path: Path) -> None:
+    """A copy of the suite whose first hack names no essay fails to load, naming file and line."""
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    rows = (copy / "hacks.jsonl").read_text(encoding="utf-8").splitlines()
+    row = json.loads(rows[0])
+    row["base"] = "no_such_essay"
+    rows[0] = json.dumps(row, ensure_ascii=False)
+    (copy / "hacks.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"hacks\.jsonl:1: base 'no_such_essay'"):
+        redteam.load_suite(copy)
+
+
+def check_files_match_generator(maker, folder: Path, script: str) -> None:
+    """The committed jsonl files are what the generator writes, and its ``--check`` agrees."""
+    for name, text in maker.build().items():
+        assert (folder / name).read_text(encoding="utf-8") == text, f"{name}: rerun {script}"
+    assert maker.main(["--check"]) == 0
+

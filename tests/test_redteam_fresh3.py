@@ -6,14 +6,9 @@ benchmark would refuse fails here too. Scores nothing.
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
-import pytest
-
-from longwriter_zero.errors import UserError
-from redteam_checks import common_problems, load_module
+from redteam_checks import check_dangling_base_refused, check_files_match_generator, common_problems, load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "benchmarks" / "redteam" / "fresh3"
@@ -70,20 +65,11 @@ def test_fresh3_problems_are_seen_on_a_damaged_copy():
 
 
 def test_fresh3_loader_rejects_a_dangling_base(tmp_path):
-    copy = tmp_path / "fresh3"
-    shutil.copytree(FOLDER, copy)
-    rows = (copy / "hacks.jsonl").read_text(encoding="utf-8").splitlines()
-    row = json.loads(rows[0])
-    row["base"] = "no_such_essay"
-    rows[0] = json.dumps(row, ensure_ascii=False)
-    (copy / "hacks.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    with pytest.raises(UserError, match=r"hacks\.jsonl:1: base 'no_such_essay'"):
-        redteam.load_suite(copy)
+    check_dangling_base_refused(redteam, FOLDER, tmp_path)
 
 
 def test_fresh3_files_are_what_the_generator_writes():
-    for name, text in maker.build().items():
-        assert (FOLDER / name).read_text(encoding="utf-8") == text, f"{name}: rerun make_fresh3_hacks.py"
+    check_files_match_generator(maker, FOLDER, "make_fresh3_hacks.py")
 
 
 def test_units_and_sentences_by_hand():

@@ -6,14 +6,10 @@ benchmark would refuse fails here too. Scores nothing.
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
-import pytest
-
-from longwriter_zero.errors import UserError
-from redteam_checks import common_problems, load_module
+from redteam_checks import (check_dangling_base_refused, check_files_match_generator, common_problems,
+                            earlier_values, load_module)
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ROOT / "benchmarks" / "redteam"
@@ -26,8 +22,7 @@ maker = load_module("make_fresh4_hacks_under_test", FOLDER / "make_fresh4_hacks.
 
 def earlier_kinds() -> set[str]:
     """Every hack kind of the two earlier blind suites (a new suite must not reuse one)."""
-    return {json.loads(line)["kind"] for name in ("fresh2", "fresh3")
-            for line in (SUITES / name / "hacks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+    return earlier_values((SUITES / "fresh2", SUITES / "fresh3"), "hacks.jsonl", "kind")
 
 
 def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
@@ -86,21 +81,11 @@ def test_fresh4_problems_are_seen_on_a_damaged_copy():
 
 
 def test_fresh4_loader_rejects_a_dangling_base(tmp_path):
-    copy = tmp_path / "fresh4"
-    shutil.copytree(FOLDER, copy)
-    rows = (copy / "hacks.jsonl").read_text(encoding="utf-8").splitlines()
-    row = json.loads(rows[0])
-    row["base"] = "no_such_essay"
-    rows[0] = json.dumps(row, ensure_ascii=False)
-    (copy / "hacks.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    with pytest.raises(UserError, match=r"hacks\.jsonl:1: base 'no_such_essay'"):
-        redteam.load_suite(copy)
+    check_dangling_base_refused(redteam, FOLDER, tmp_path)
 
 
 def test_fresh4_files_are_what_the_generator_writes():
-    for name, text in maker.build().items():
-        assert (FOLDER / name).read_text(encoding="utf-8") == text, f"{name}: rerun make_fresh4_hacks.py"
-    assert maker.main(["--check"]) == 0
+    check_files_match_generator(maker, FOLDER, "make_fresh4_hacks.py")
 
 
 def test_fresh4_builders_by_hand():
