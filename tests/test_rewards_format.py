@@ -143,6 +143,8 @@ def test_acceptance_paraphrase_padding_halves_format_reward():
     ("Write a counting-down rhyme for small children.", True),
     ("Draft the tenant's obligations clause of a tenancy agreement.", True),
     ("Write a recipe for dumplings, step by step.", True),
+    ("Write a short ballad about a miner's lamp.", True), ("A rondeau on the harbour, please.", True),
+    ("Four stanzas on autumn, each ending on the same line.", True),
     ("写三段绕口令。", True), ("整理一份烘焙术语表。", True), ("起草家政服务合同条款。", True),
     ("Write an essay on paper maps.", False), ("写一篇议论文，谈谈方言。", False),
 ])

@@ -307,8 +307,8 @@ def test_new_checks_each_move_padding():
              "Rain came over the ridge by three. ") * 3
     quote = "Write an essay of 600 to 1200 words on what we lose when we stop using paper maps."
     quoted = "\n\n".join([essay] + [f"As the task says: {quote}\n\n{essay}"] * 4)
-    on = analyze_padding(quoted, quote, PaddingConfig(frame_share=0.0))   # the quote rule alone
-    off = analyze_padding(quoted, quote, PaddingConfig(quote_min_tokens=10 ** 6, frame_share=0.0))
+    on = analyze_padding(quoted, quote, PaddingConfig(frame_share=0.0, edge_frame_share=0.0))   # the quote rule alone
+    off = analyze_padding(quoted, quote, PaddingConfig(quote_min_tokens=10 ** 6, frame_share=0.0, edge_frame_share=0.0))
     assert on.filler_share > 0.1 and on.score < off.score and off.filler_share == 0.0
     refs = "\n".join(f"[{i}] Smith, J. Maps[J]. Geography, 2001(3): 10-20." for i in range(1, 30))
     on = analyze_padding(essay + "\n\n" + refs, "Write an essay on paper maps.")
@@ -375,6 +375,26 @@ def test_inserted_text_moves_the_padding_score():
     assert on.inserted_share > 0.2 and on.score < 0.5 and off.score == 1.0
 
 
+def test_paragraph_closing_frames_by_hand():
+    cfg = PaddingConfig(frame_share=0.0)
+    paras = [" ".join(_PROSE[i:i + 2]) for i in range(0, 10, 2)]           # 5 paragraphs of 2 sentences
+    # a one-sentence paragraph after each ("This touches on A and B."): 5 of 10 paragraphs, whole sentences
+    roundup = "\n\n".join(f"{p}\n\nThis touches on buses{i} and routes{i}." for i, p in enumerate(paras))
+    per = len(pad.TOKEN.findall("This touches on buses0 and routes0."))
+    assert pad.inserted_tokens(roundup, "", cfg) == 5 * per
+    # one opening closing each paragraph inside it: its opening clause (up to the first comma)
+    closing = "\n\n".join(f"{p} On balance the route{i} mattered, all said." for i, p in enumerate(paras))
+    assert pad.inserted_tokens(closing, "", cfg) == 5 * len(pad.TOKEN.findall("On balance the route0 mattered"))
+    # 3 paragraphs are not enough (edge_frame_min 4); nor is 4 of 11 (edge_frame_share 0.4)
+    assert pad.inserted_tokens("\n\n".join(f"{p} On balance it mattered." for p in paras[:3]), "", cfg) == 0
+    mixed = "\n\n".join([f"{p} On balance it mattered." for p in paras[:4]] + _PROSE[:7])
+    assert pad.inserted_tokens(mixed, "", cfg) == 0
+    # paragraphs opened by one frame (anaphora) are rhetoric, not counted
+    anaphora = "\n\n".join(f"I have a dream that route{i} survives. {p}" for i, p in enumerate(paras))
+    assert pad.inserted_tokens(anaphora, "", cfg) == 0
+    assert pad.inserted_tokens(roundup, "", PaddingConfig(frame_share=0.0, edge_frame_share=0.0)) == 0
+
+
 def test_inserted_tokens_weigh_inserted_weight_times_in_the_padded_share():
     # bold labels before 9 of 10 sentences: 9 inserted tokens of n; padded share = weight * 9 / n
     roles = ["Claim", "Evidence", "Example", "Context"]
@@ -425,7 +445,7 @@ def test_epigraphs_and_inline_labels_by_hand():
     epi = "\n\n".join(f"> Whatever you are, be a good one number {i}.\n> — Abraham Lincoln\n\n{body}" for i in range(4))
     per_quote = len(pad.TOKEN.findall("> Whatever you are, be a good one number 0."))
     per_name = len(pad.TOKEN.findall("> — Abraham Lincoln"))
-    assert pad.inserted_tokens(epi, "", PaddingConfig(frame_share=0.0)) == 2 * (per_quote + per_name)
+    assert pad.inserted_tokens(epi, "", PaddingConfig(frame_share=0.0, edge_frame_share=0.0)) == 2 * (per_quote + per_name)
     # a label before every sentence inside its paragraph: the labels after the first sentence count
     labelled = " ".join(f"On topic {i}: {s}" for i, s in enumerate(_PROSE))
     assert pad.inserted_tokens(labelled, "", PaddingConfig(frame_share=0.0)) == 9 * 3

@@ -56,6 +56,7 @@ PARTS = ("structure", "repetition", "exact_repeat_share", "copy_share", "skeleto
 # ingredients, drilled sounds): a request naming one widens the free tolerances (``genre_allowance``)
 _REPETITIVE_GENRE = re.compile(
     r"\b(?:lyrics?|songs?|chorus|refrains?|rhymes?|nursery|poems?|verses?|pantoums?|villanelles?|litany|chants?"
+    r"|ballads?|rondeaus?|rondels?|stanzas?"
     r"|tongue[- ]twisters?"
     r"|clauses?|contracts?|agreements?|glossary|glossaries|phrasebooks?|recipes?|checklists?|drills?)\b"
     r"|歌词|歌曲|儿歌|童谣|诗|对联|绕口令|顺口溜|条款|合同|协议|术语表|词汇表|对照表|菜谱|食谱|做法|清单")
@@ -69,10 +70,10 @@ def repetitive_genre(prompt: str) -> bool:
 def genre_configs(rep: RepetitionConfig, pad: PaddingConfig, stuff: StuffingConfig, allowance: float
                   ) -> tuple[RepetitionConfig, PaddingConfig, StuffingConfig]:
     """The configs for a repetitive genre: ``allowance`` more repeated and padded share free, no
-    inserted-frame measure (a refrain or a chant's response closes every line), and per-term
+    inserted-frame measures (a refrain or a chant's response closes every line or stanza), and per-term
     stuffing allowances doubled (a recipe names its ingredient at every step)."""
     return (replace(rep, tolerance=rep.tolerance + allowance),
-            replace(pad, tolerance=pad.tolerance + allowance, frame_share=0.0),
+            replace(pad, tolerance=pad.tolerance + allowance, frame_share=0.0, edge_frame_share=0.0),
             replace(stuff, max_rate=2 * stuff.max_rate, spread_rate=2 * stuff.spread_rate,
                     spread_tolerance=stuff.spread_tolerance + allowance))
 

@@ -268,6 +268,8 @@ class PaddingConfig:
     frame_min_sentences: int = 6        # a clause opening shared by at least this many sentences ...
     frame_share: float = 0.2            # ... and this share of them is an inserted frame (0: off)
     frame_quote_share: float = 0.5      # a framed sentence this much quotation is all inserted
+    edge_frame_min: int = 4             # a clause opening that closes at least this many paragraphs ...
+    edge_frame_share: float = 0.4       # ... and this share of them is an inserted frame (0: off)
     stock_clause_tokens: int = 3        # a clause of this many tokens, all stock words or phrases ...
     stock_clause_free: int = 4          # ... set off inside a sentence: this many cost nothing
     unique_window: int = 300            # tokens per window of the repeat test (shorter answers: not judged)
@@ -536,6 +538,7 @@ def _pad_classes(tokens) -> np.ndarray:
 
 # a clause ends at a comma, colon, semicolon or dash (English and Chinese punctuation)
 _CLAUSE_SPLIT = re.compile(r"[,;:，；：、]|\s[-–—]+\s|——|—")
+_BLANK_LINE = re.compile(r"\n\s*\n")
 _QUOTE_LINE = re.compile(r"^\s*(?:>|[—–]{1,2}\s*\S|--\s*\S)")
 # a short label (at most 5 words, or a bracketed tag) opening a sentence that follows another sentence on its line
 # (or a bold one in either language: "**Claim:**", "**论点：**", "**Claim**:")
@@ -603,20 +606,44 @@ def unique_word_windows(tokens, cjk: np.ndarray, cfg: PaddingConfig = DEFAULT) -
         if hit:
             out[a:b] = True
     return out
-    starts = list(range(0, total - w + 1, w))
-    if starts[-1] + w < total:
-        starts.append(total - w)
-    for a in starts:
-        win, zh = tokens[a:a + w], cjk[a:a + w]
-        if zh.sum() * 2 > w:
-            grams = [win[i] + win[i + 1] for i in range(w - 1) if zh[i] and zh[i + 1]]
-            hit = len(grams) >= w // 2 and len(set(grams)) >= cfg.unique_zh * len(grams)
-        else:
-            words = [t for t, c in zip(win, zh) if not c]
-            hit = len(words) >= w // 2 and len(set(words)) >= cfg.unique_en * len(words)
-        if hit:
-            out[a:a + w] = True
-    return out
+
+
+def _edge_frame_tokens(answer: str, already: set, cfg: PaddingConfig) -> int:
+    """Tokens of sentences that close a paragraph with one recurring clause opening, in at least
+    ``max(edge_frame_min, edge_frame_share * paragraphs)`` paragraphs ("This touches on A, B and
+    C." after every paragraph; "TL;DR: ..." closing each): the whole sentence when it is its
+    paragraph or mostly quotation, else its opening clause. Sentences in ``already`` are skipped."""
+    if cfg.edge_frame_share <= 0:
+        return 0
+    blocks = [b for b in _BLANK_LINE.split(answer) if TOKEN.search(b)]
+    need = max(cfg.edge_frame_min, cfg.edge_frame_share * len(blocks))
+    if len(blocks) < need:
+        return 0
+    edges: list[tuple[str, bool]] = []       # (sentence, the whole paragraph)
+    for block in blocks:
+        sents = [x for line in block.split("\n") if TOKEN.search(line) and not _STRUCTURED_LINE.search(line)
+                 for x in split_sentences(line)]
+        if sents:               # the paragraph's last sentence (anaphora opening paragraphs is rhetoric)
+            edges.append((sents[-1], len(sents) == 1))
+    groups: dict[tuple, list[int]] = {}
+    for k, (sentence, _) in enumerate(edges):
+        first = next((c for c in _CLAUSE_SPLIT.split(sentence) if TOKEN.search(c)), "")
+        frame = _frame(first, _FRAME_FUNCTION)
+        if frame:
+            groups.setdefault(frame, []).append(k)
+    total = 0
+    for idx in groups.values():
+        if len(idx) < need:
+            continue
+        for k in idx:
+            sentence, alone = edges[k]
+            if sentence in already:
+                continue
+            n = len(TOKEN.findall(sentence))
+            quoted = sum(len(TOKEN.findall(q)) for q in _QUOTED.findall(sentence))
+            first = next(c for c in _CLAUSE_SPLIT.split(sentence) if TOKEN.search(c))
+            total += n if alone or quoted >= cfg.frame_quote_share * n else len(TOKEN.findall(first))
+    return total
 
 
 def inserted_tokens(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT) -> int:
@@ -650,6 +677,7 @@ def inserted_tokens(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
             elif all(t in STOPWORDS or is_generic_word(t) for t in toks):
                 stock.append(len(toks))
     total += sum(sorted(stock)[: max(0, len(stock) - cfg.stock_clause_free)])
+    marked: dict[int, int] = {}         # sentence -> its tokens marked by a sentence frame
     if cfg.frame_share > 0:
         need = max(cfg.frame_min_sentences, cfg.frame_share * len(sentences))
         # clauses grouped first by their first three characters (equal frames share them), the
@@ -660,7 +688,6 @@ def inserted_tokens(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
                 coarse[0].setdefault(parts[0].lstrip(_FRAME_LEAD)[:3].lower(), []).append(i)
                 if len(parts) >= 2:
                     coarse[1].setdefault(parts[-1].lstrip(_FRAME_LEAD)[:3].lower(), []).append(i)
-        marked: dict[int, int] = {}
         for groups, where in zip(coarse, (0, -1)):
             frames: dict[tuple, list[int]] = {}
             for members in groups.values():
@@ -679,6 +706,7 @@ def inserted_tokens(answer: str, prompt: str = "", cfg: PaddingConfig = DEFAULT)
                     count = n if quoted >= cfg.frame_quote_share * n else len(TOKEN.findall(clauses[i][where]))
                     marked[i] = max(marked.get(i, 0), count)
         total += sum(marked.values())
+    total += _edge_frame_tokens(answer, {sentences[i] for i in marked}, cfg)
     # quotations set apart (blockquote lines, attribution lines) past a free allowance
     quote_lines = [line for line in answer.split("\n") if _QUOTE_LINE.match(line) and TOKEN.search(line)]
     if len(quote_lines) > cfg.quote_free_lines:
