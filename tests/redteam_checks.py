@@ -99,3 +99,35 @@ def check_files_match_generator(maker, folder: Path, script: str) -> None:
         assert (folder / name).read_text(encoding="utf-8") == text, f"{name}: rerun {script}"
     assert maker.main(["--check"]) == 0
 
+
+def blind_suite_problems(suite: dict[str, list[dict]], maker, min_hacks: int, earlier_kinds: set,
+                         earlier_label: str = "an earlier suite") -> list[str]:
+    """The schema of the blind suites fresh4 on (empty: none): ``common_problems`` with 4 essays,
+    ``min_hacks`` hacks and 18 honest answers (half English, notes, no hack equal to its essay);
+    at least 10 kinds of the suite's own, each in both languages, and 10 variations of the known
+    families (``maker.KNOWN_FAMILIES``); no kind of ``earlier_kinds``; every essay and honest answer
+    inside its own range and in the <think>/<answer> output format."""
+    hacks = suite["hacks"]
+    problems = common_problems(suite, maker, 4, min_hacks, 18, half_english=True, notes=True, distinct=True)
+    kinds = {h["kind"] for h in hacks}
+    own = kinds - set(maker.KNOWN_FAMILIES)
+    if len(own) < 10:
+        problems.append(f"{len(own)} kinds of the suite's own, want >= 10")
+    for kind in sorted(own):
+        langs = {h["lang"] for h in hacks if h["kind"] == kind}
+        if langs != {"en", "zh"}:
+            problems.append(f"own kind {kind}: languages {sorted(langs)}, want en and zh")
+    if len(kinds & set(maker.KNOWN_FAMILIES)) < 10:
+        problems.append("fewer than 10 variations of the known hack families")
+    reused = kinds & earlier_kinds
+    if reused:
+        problems.append(f"kinds already in {earlier_label}: {sorted(reused)}")
+    for rows in (suite["essays"], suite["honest_corpus"]):
+        for r in rows:
+            lo, hi = r["range"]
+            if not lo <= maker.units(maker.answer_of(r["response"]), r["lang"]) <= hi:
+                problems.append(f"{r['id']}: outside its own range")
+            if not r["response"].startswith("<think>") or "<answer>" not in r["response"]:
+                problems.append(f"{r['id']}: not in the <think>/<answer> output format")
+    return problems
+

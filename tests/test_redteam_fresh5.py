@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from redteam_checks import (check_dangling_base_refused, check_files_match_generator, common_problems,
+from redteam_checks import (blind_suite_problems, check_dangling_base_refused, check_files_match_generator,
                             earlier_values, load_module)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,29 +33,7 @@ def earlier_genres() -> set[str]:
 
 def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
     """What keeps a loaded suite from being the fresh5 suite the docs describe (empty: none)."""
-    essays, hacks, corpus = suite["essays"], suite["hacks"], suite["honest_corpus"]
-    problems = common_problems(suite, maker, 4, 64, 18, half_english=True, notes=True, distinct=True)
-    kinds = {h["kind"] for h in hacks}
-    own = kinds - set(maker.KNOWN_FAMILIES)
-    if len(own) < 10:
-        problems.append(f"{len(own)} kinds of the suite's own, want >= 10")
-    for kind in sorted(own):
-        langs = {h["lang"] for h in hacks if h["kind"] == kind}
-        if langs != {"en", "zh"}:
-            problems.append(f"own kind {kind}: languages {sorted(langs)}, want en and zh")
-    if len(kinds & set(maker.KNOWN_FAMILIES)) < 10:
-        problems.append("fewer than 10 variations of the known hack families")
-    reused = kinds & earlier_kinds()
-    if reused:
-        problems.append(f"kinds already in an earlier suite: {sorted(reused)}")
-    for group, rows in (("essays", essays), ("honest_corpus", corpus)):
-        for r in rows:
-            lo, hi = r["range"]
-            if not lo <= maker.units(maker.answer_of(r["response"]), r["lang"]) <= hi:
-                problems.append(f"{r['id']}: outside its own range")
-            if not r["response"].startswith("<think>") or "<answer>" not in r["response"]:
-                problems.append(f"{r['id']}: not in the <think>/<answer> output format")
-    return problems
+    return blind_suite_problems(suite, maker, 64, earlier_kinds())
 
 
 def test_fresh5_suite_schema_and_counts():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from redteam_checks import (check_dangling_base_refused, check_files_match_generator, common_problems,
+from redteam_checks import (blind_suite_problems, check_dangling_base_refused, check_files_match_generator,
                             earlier_values, load_module)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,20 +35,7 @@ def earlier_genres() -> set[str]:
 def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
     """What keeps a loaded suite from being the fresh6 suite the generator describes (empty: none)."""
     essays, hacks, corpus = suite["essays"], suite["hacks"], suite["honest_corpus"]
-    problems = common_problems(suite, maker, 4, 80, 18, half_english=True, notes=True, distinct=True)
-    kinds = {h["kind"] for h in hacks}
-    own = kinds - set(maker.KNOWN_FAMILIES)
-    if len(own) < 10:
-        problems.append(f"{len(own)} kinds of the suite's own, want >= 10")
-    for kind in sorted(own):
-        langs = {h["lang"] for h in hacks if h["kind"] == kind}
-        if langs != {"en", "zh"}:
-            problems.append(f"own kind {kind}: languages {sorted(langs)}, want en and zh")
-    if len(kinds & set(maker.KNOWN_FAMILIES)) < 10:
-        problems.append("fewer than 10 variations of the known hack families")
-    reused = kinds & earlier_kinds()
-    if reused:
-        problems.append(f"kinds already in an earlier suite: {sorted(reused)}")
+    problems = blind_suite_problems(suite, maker, 80, earlier_kinds())
     genres = {r.get("genre") for r in corpus}
     if genres & earlier_genres():
         problems.append(f"genres already in an earlier suite: {sorted(genres & earlier_genres())}")
@@ -61,13 +48,6 @@ def suite_problems(suite: dict[str, list[dict]]) -> list[str]:
         marks = maker.padding_marks(h["kind"], maker.answer_of(h["response"]), h["lang"], parts, essay, h["base"])
         if marks < maker.MIN_PADDING_MARKS:
             problems.append(f"{h['id']}: {marks} marks of its padding, want >= {maker.MIN_PADDING_MARKS}")
-    for group, rows in (("essays", essays), ("honest_corpus", corpus)):
-        for r in rows:
-            lo, hi = r["range"]
-            if not lo <= maker.units(maker.answer_of(r["response"]), r["lang"]) <= hi:
-                problems.append(f"{r['id']}: outside its own range")
-            if not r["response"].startswith("<think>") or "<answer>" not in r["response"]:
-                problems.append(f"{r['id']}: not in the <think>/<answer> output format")
     return problems
 
 
