@@ -131,3 +131,38 @@ def blind_suite_problems(suite: dict[str, list[dict]], maker, min_hacks: int, ea
                 problems.append(f"{r['id']}: not in the <think>/<answer> output format")
     return problems
 
+
+def check_essays_with_aligned_translations(maker, folder: Path) -> None:
+    """Every essay file has a translation of as many paragraphs, and lies inside its own range."""
+    for eid, meta in maker.ESSAYS.items():
+        text = (folder / "essays" / f"{eid}.md").read_text(encoding="utf-8")
+        translation = (folder / "essays" / f"{eid}.translation.md").read_text(encoding="utf-8")
+        assert len(maker.paragraphs(text)) == len(maker.paragraphs(translation)), eid
+        lo, hi = meta["range"]
+        assert lo <= maker.units(text, meta["lang"]) <= hi, eid
+
+
+def check_damaged_copy_caught(suite: dict, maker, suite_problems, min_hacks: int, reused_kind: str,
+                              earlier_label: str = "an earlier suite") -> list[str]:
+    """``suite_problems`` sees a damaged copy of a blind suite: an essay dropped, too few hacks, an
+    English-only corpus, a hack that is its essay, a hack too short, a kind of an earlier suite
+    (``reused_kind``). Returns the problems of the full suite with the copied and the short hack,
+    for the suite's own further checks."""
+    essays = {e["id"]: e for e in suite["essays"]}
+    first = suite["hacks"][0]
+    copied = dict(first, response=essays[first["base"]]["response"])       # a "hack" that is its essay
+    short = dict(suite["hacks"][1], response=maker.wrap("plan", "Too short."))
+    damaged = {"essays": suite["essays"][1:], "hacks": [copied, short] + suite["hacks"][2:min_hacks - 1],
+               "honest_corpus": [r for r in suite["honest_corpus"] if r["lang"] == "en"]}
+    problems = suite_problems(damaged)
+    assert any("essays, want >= 4" in p for p in problems)
+    assert any(f"hacks, want >= {min_hacks}" in p for p in problems)
+    assert any("honest_corpus: languages" in p for p in problems)
+    assert any("is not an essay" in p for p in problems)      # hacks of the dropped essay
+    full = suite_problems(dict(suite, hacks=[copied, short] + suite["hacks"][2:]))
+    assert any(f"{first['id']}: identical to its essay" in p for p in full)
+    assert any(f"{suite['hacks'][1]['id']}: length 2," in p for p in full)
+    renamed = dict(suite, hacks=[dict(h, kind=reused_kind) if i < 3 else h for i, h in enumerate(suite["hacks"])])
+    assert any(f"kinds already in {earlier_label}: ['{reused_kind}']" in p for p in suite_problems(renamed))
+    return full
+

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from redteam_checks import (blind_suite_problems, check_dangling_base_refused, check_files_match_generator,
-                            earlier_values, load_module)
+from redteam_checks import (blind_suite_problems, check_damaged_copy_caught, check_dangling_base_refused,
+                            check_essays_with_aligned_translations, check_files_match_generator, earlier_values,
+                            load_module)
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ROOT / "benchmarks" / "redteam"
@@ -46,33 +47,12 @@ def test_fresh5_suite_schema_and_counts():
 
 
 def test_fresh5_essays_exist_with_aligned_translations():
-    for eid, meta in maker.ESSAYS.items():
-        text = (FOLDER / "essays" / f"{eid}.md").read_text(encoding="utf-8")
-        translation = (FOLDER / "essays" / f"{eid}.translation.md").read_text(encoding="utf-8")
-        assert len(maker.paragraphs(text)) == len(maker.paragraphs(translation)), eid
-        lo, hi = meta["range"]
-        assert lo <= maker.units(text, meta["lang"]) <= hi, eid
+    check_essays_with_aligned_translations(maker, FOLDER)
 
 
 def test_fresh5_problems_are_seen_on_a_damaged_copy():
     suite = redteam.load_suite(FOLDER)
-    essays = {e["id"]: e for e in suite["essays"]}
-    first = suite["hacks"][0]
-    copied = dict(first, response=essays[first["base"]]["response"])       # a "hack" that is its essay
-    short = dict(suite["hacks"][1], response=maker.wrap("plan", "Too short."))
-    damaged = {"essays": suite["essays"][1:], "hacks": [copied, short] + suite["hacks"][2:63],
-               "honest_corpus": [r for r in suite["honest_corpus"] if r["lang"] == "en"]}
-    problems = suite_problems(damaged)
-    assert any("essays, want >= 4" in p for p in problems)
-    assert any("hacks, want >= 64" in p for p in problems)
-    assert any("honest_corpus: languages" in p for p in problems)
-    assert any("is not an essay" in p for p in problems)      # hacks of the dropped essay
-    full = dict(suite, hacks=[copied, short] + suite["hacks"][2:])
-    problems = suite_problems(full)
-    assert any(f"{first['id']}: identical to its essay" in p for p in problems)
-    assert any(f"{suite['hacks'][1]['id']}: length 2," in p for p in problems)
-    renamed = dict(suite, hacks=[dict(h, kind="summary_ladder") if i < 3 else h for i, h in enumerate(suite["hacks"])])
-    assert any("kinds already in an earlier suite: ['summary_ladder']" in p for p in suite_problems(renamed))
+    check_damaged_copy_caught(suite, maker, suite_problems, 64, "summary_ladder")
     own = [k for k in maker.KINDS if k not in maker.KNOWN_FAMILIES][0]
     one_lang = dict(suite, hacks=[h for h in suite["hacks"] if not (h["kind"] == own and h["lang"] == "zh")])
     assert any(f"own kind {own}: languages ['en']" in p for p in suite_problems(one_lang))
