@@ -6,6 +6,7 @@ benchmark would refuse fails here too. Scores nothing.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from redteam_checks import (blind_suite_problems, check_damaged_copy_caught, check_dangling_base_refused,
@@ -54,9 +55,9 @@ def test_fresh4_builders_by_hand():
     assert maker.swap_clauses("First, second, third.", "en") == "Third, first, second."
     assert maker.swap_clauses("No comma here.", "en") == "No comma here."
     assert maker.swap_clauses("我来了，你走了。", "zh") == "你走了，我来了。"
-    ctx = {"lang": "zh", "text": "天很蓝。", "rng": maker.random.Random(0), "target": 6,
+    ctx = {"lang": "zh", "text": "天很蓝。", "rng": random.Random(0), "target": 6,
            "parts": {"zh.particles": ["呀"]}}
     assert maker.k_particle_interleaved(ctx) == "天很呀蓝。"
     assert maker.clauses("One two three four, five.", "en") == ["One two three four"]
-    ctx = {"lang": "en", "text": "A b c. D e f g.", "target": 100, "rng": maker.random.Random(0)}
+    ctx = {"lang": "en", "text": "A b c. D e f g.", "target": 100, "rng": random.Random(0)}
     assert maker.k_running_word_counts(ctx) == "A b c. [words: 3 | total: 3] D e f g. [words: 4 | total: 7]"

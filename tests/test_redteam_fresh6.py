@@ -7,6 +7,7 @@ benchmark would refuse fails here too. Scores nothing.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from redteam_checks import (blind_suite_problems, check_damaged_copy_caught, check_dangling_base_refused,
@@ -101,10 +102,10 @@ def test_fresh6_builders_by_hand():
     assert maker.first_clause("这说明蚂蚁是在“数步子”，对吧。") == "这说明蚂蚁是在数步子"
     assert maker.join_terms(["a", "b", "c"], "en") == "a, b and c"
     assert maker.join_terms(["甲", "乙"], "zh") == "甲、乙"
-    ctx = {"lang": "zh", "text": "我们今天早上去了公园，公园里的花都开了。", "rng": maker.random.Random(0),
+    ctx = {"lang": "zh", "text": "我们今天早上去了公园，公园里的花都开了。", "rng": random.Random(0),
            "target": 22, "parts": {"zh.particles": ["的呀"]}}
     assert maker.k_particle_sprinkle_inline(ctx) == "我们今天的呀早上去了公园，公园里的的呀花都开了。"
-    ctx = {"id": "x", "lang": "en", "text": "One two three four five.", "rng": maker.random.Random(0),
+    ctx = {"id": "x", "lang": "en", "text": "One two three four five.", "rng": random.Random(0),
            "target": 6, "parts": {"x.keywords": ["zip"]}}
     assert maker.k_keyword_bold_parentheticals(ctx) == "One two three (**zip**) four five."
     ctx = dict(ctx, text="One two. Three four.", target=8)

@@ -210,6 +210,56 @@ def load_corpus(path: Path) -> list[dict]:
     return [{k: r[k] for k in ("id", "genre", "lang", "prompt", "range", "response")} for r in rows]
 
 
+def build_hacks(essays: list[dict], parts: dict, meta: dict, kinds: dict, seed: int, tolerance: float,
+                extra_ctx: Callable[[str, dict], dict] | None = None,
+                check: Callable[[str, str, str, str], None] | None = None,
+                note: Callable[[Callable], str] | None = None, distinct: bool = True) -> list[dict]:
+    """Every hack of a suite: for each essay of ``meta`` (in order) and each kind of ``kinds``
+    (``kind -> (builder, essay ids)``) that lists it, ``builder(ctx)`` returns the hacked answer.
+    ``ctx`` holds the essay's id, language, answer text, translation, target length, one seeded
+    generator per hack id (``seed:id``), the hand parts, the essay's metadata, every answer text
+    and translation by language (``all_texts``) and what ``extra_ctx(essay id, essays by id)``
+    adds. The build stops (SystemExit) when a hack is not within ``tolerance`` of its essay's length,
+    equals its essay (``distinct``) or fails ``check(hack id, kind, text, essay text)``. Each row
+    keeps its essay's plan (only the answer is gamed) and, with ``note``, ``note(builder)``."""
+    by_id = {e["id"]: e for e in essays}
+    all_texts = {"en": [], "zh": []}
+    for e in essays:
+        all_texts[e["lang"]].append(answer_of(e["response"]))
+        all_texts["zh" if e["lang"] == "en" else "en"].append(e["translation"])
+    hacks = []
+    for eid in meta:
+        e = by_id[eid]
+        answer = answer_of(e["response"])
+        extra = extra_ctx(eid, by_id) if extra_ctx else {}
+        for kind, (builder, bases) in kinds.items():
+            if eid not in bases:
+                continue
+            hid = f"{eid}.{kind}"
+            ctx = {"id": eid, "lang": e["lang"], "text": answer, "translation": e["translation"],
+                   "target": units(answer, e["lang"]), "rng": random.Random(f"{seed}:{hid}"),
+                   "parts": parts, "essay": meta[eid], **extra, "all_texts": all_texts}
+            text = builder(ctx)
+            n, target = units(text, e["lang"]), ctx["target"]
+            if abs(n - target) > tolerance * target:
+                raise SystemExit(f"{hid}: length {n} is not within {tolerance:.0%} of {target}")
+            if distinct and text.strip() == answer.strip():
+                raise SystemExit(f"{hid}: identical to its essay")
+            if check:
+                check(hid, kind, text, answer)
+            row = {"id": hid, "kind": kind, "base": eid, "lang": e["lang"], "prompt": e["prompt"],
+                   "range": e["range"], "response": wrap(meta[eid]["plan"], text), "source": "generated"}
+            if note:
+                row["note"] = note(builder)
+            hacks.append(row)
+    return hacks
+
+
+def docstring_note(builder: Callable) -> str:
+    """A builder's docstring on one line (the hack row's ``note``)."""
+    return " ".join((builder.__doc__ or "").split())
+
+
 def render(rows: list[dict]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 

@@ -551,31 +551,9 @@ def load_essays() -> list[dict]:
 
 
 def build_hacks(essays: list[dict], parts: dict) -> list[dict]:
-    by_id = {e["id"]: e for e in essays}
-    all_texts = {"en": [], "zh": []}
-    for e in essays:
-        all_texts[e["lang"]].append(answer_of(e["response"]))
-        all_texts["zh" if e["lang"] == "en" else "en"].append(e["translation"])
-    hacks = []
-    for eid in ESSAYS:
-        e = by_id[eid]
-        for kind, (builder, bases) in KINDS.items():
-            if eid not in bases:
-                continue
-            hid = f"{eid}.{kind}"
-            answer = answer_of(e["response"])
-            ctx = {"id": eid, "lang": e["lang"], "text": answer, "translation": e["translation"],
-                   "target": units(answer, e["lang"]), "rng": random.Random(f"{SEED}:{hid}"),
-                   "parts": parts, "essay": ESSAYS[eid], "all_texts": all_texts}
-            text = builder(ctx)
-            n, target = units(text, e["lang"]), ctx["target"]
-            if abs(n - target) > LENGTH_TOLERANCE * target:
-                raise SystemExit(f"{hid}: length {n} is not within {LENGTH_TOLERANCE:.0%} of {target}")
-            # the hack keeps its essay's plan: only the answer is gamed
-            hacks.append({"id": hid, "kind": kind, "base": eid, "lang": e["lang"], "prompt": e["prompt"],
-                          "range": e["range"], "response": wrap(ESSAYS[eid]["plan"], text),
-                          "source": "generated"})
-    return hacks
+    return suite_text.build_hacks(essays, parts, ESSAYS, KINDS, SEED, LENGTH_TOLERANCE, distinct=False)
+
+
 def build() -> dict[str, str]:
     return suite_text.build(HERE, ESSAYS, build_hacks)
 

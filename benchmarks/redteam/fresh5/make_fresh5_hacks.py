@@ -736,35 +736,9 @@ def load_essays() -> list[dict]:
 
 
 def build_hacks(essays: list[dict], parts: dict) -> list[dict]:
-    by_id = {e["id"]: e for e in essays}
-    all_texts = {"en": [], "zh": []}
-    for e in essays:
-        all_texts[e["lang"]].append(answer_of(e["response"]))
-        all_texts["zh" if e["lang"] == "en" else "en"].append(e["translation"])
-    hacks = []
-    for eid in ESSAYS:
-        e = by_id[eid]
-        off = by_id[OFFTOPIC[eid]]
-        others = {e["lang"]: [off["translation"]]}
-        for kind, (builder, bases) in KINDS.items():
-            if eid not in bases:
-                continue
-            hid = f"{eid}.{kind}"
-            answer = answer_of(e["response"])
-            ctx = {"id": eid, "lang": e["lang"], "text": answer, "translation": e["translation"],
-                   "target": units(answer, e["lang"]), "rng": random.Random(f"{SEED}:{hid}"),
-                   "parts": parts, "essay": ESSAYS[eid], "others": others, "all_texts": all_texts}
-            text = builder(ctx)
-            n, target = units(text, e["lang"]), ctx["target"]
-            if abs(n - target) > LENGTH_TOLERANCE * target:
-                raise SystemExit(f"{hid}: length {n} is not within {LENGTH_TOLERANCE:.0%} of {target}")
-            if text.strip() == answer.strip():
-                raise SystemExit(f"{hid}: identical to its essay")
-            # the hack keeps its essay's plan: only the answer is gamed
-            hacks.append({"id": hid, "kind": kind, "base": eid, "lang": e["lang"], "prompt": e["prompt"],
-                          "range": e["range"], "response": wrap(ESSAYS[eid]["plan"], text),
-                          "source": "generated", "note": " ".join((builder.__doc__ or "").split())})
-    return hacks
+    return suite_text.build_hacks(
+        essays, parts, ESSAYS, KINDS, SEED, LENGTH_TOLERANCE, note=suite_text.docstring_note,
+        extra_ctx=lambda eid, by_id: {"others": {by_id[eid]["lang"]: [by_id[OFFTOPIC[eid]]["translation"]]}})
 
 
 def build() -> dict[str, str]:

@@ -28,7 +28,6 @@ The suite was written and frozen before any reward was run on it: it is a held-o
 
 from __future__ import annotations
 
-import random
 import re
 import sys
 from pathlib import Path
@@ -675,36 +674,14 @@ def load_essays() -> list[dict]:
 
 
 def build_hacks(essays: list[dict], parts: dict) -> list[dict]:
-    by_id = {e["id"]: e for e in essays}
-    all_texts = {"en": [], "zh": []}
-    for e in essays:
-        all_texts[e["lang"]].append(answer_of(e["response"]))
-        all_texts["zh" if e["lang"] == "en" else "en"].append(e["translation"])
-    hacks = []
-    for eid in ESSAYS:
-        e = by_id[eid]
-        for kind, (builder, bases) in KINDS.items():
-            if eid not in bases:
-                continue
-            hid = f"{eid}.{kind}"
-            answer = answer_of(e["response"])
-            ctx = {"id": eid, "lang": e["lang"], "text": answer, "translation": e["translation"],
-                   "target": units(answer, e["lang"]), "rng": random.Random(f"{SEED}:{hid}"),
-                   "parts": parts, "essay": ESSAYS[eid], "all_texts": all_texts}
-            text = builder(ctx)
-            n, target = units(text, e["lang"]), ctx["target"]
-            if abs(n - target) > LENGTH_TOLERANCE * target:
-                raise SystemExit(f"{hid}: length {n} is not within {LENGTH_TOLERANCE:.0%} of {target}")
-            if text.strip() == answer.strip():
-                raise SystemExit(f"{hid}: identical to its essay")
-            marks = padding_marks(kind, text, e["lang"], parts, answer, eid)
-            if marks < MIN_PADDING_MARKS:
-                raise SystemExit(f"{hid}: only {marks} marks of its padding")
-            # the hack keeps its essay's plan: only the answer is gamed
-            hacks.append({"id": hid, "kind": kind, "base": eid, "lang": e["lang"], "prompt": e["prompt"],
-                          "range": e["range"], "response": wrap(ESSAYS[eid]["plan"], text),
-                          "source": "generated", "note": " ".join((builder.__doc__ or "").split())})
-    return hacks
+    def enough_padding(hid: str, kind: str, text: str, essay: str) -> None:
+        eid = hid.split(".")[0]
+        marks = padding_marks(kind, text, ESSAYS[eid]["lang"], parts, essay, eid)
+        if marks < MIN_PADDING_MARKS:
+            raise SystemExit(f"{hid}: only {marks} marks of its padding")
+
+    return suite_text.build_hacks(essays, parts, ESSAYS, KINDS, SEED, LENGTH_TOLERANCE, check=enough_padding,
+                                  note=suite_text.docstring_note)
 
 
 def build() -> dict[str, str]:
