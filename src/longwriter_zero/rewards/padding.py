@@ -619,29 +619,27 @@ def _edge_frame_tokens(answer: str, already: set, cfg: PaddingConfig) -> int:
     need = max(cfg.edge_frame_min, cfg.edge_frame_share * len(blocks))
     if len(blocks) < need:
         return 0
-    edges: list[tuple[str, bool]] = []       # (sentence, the whole paragraph)
+    # per paragraph, its last sentence (anaphora opening paragraphs is rhetoric), grouped by the frame
+    # of its opening clause: (sentence, the whole paragraph, opening clause)
+    groups: dict[tuple, list[tuple[str, bool, str]]] = {}
     for block in blocks:
         sents = [x for line in block.split("\n") if TOKEN.search(line) and not _STRUCTURED_LINE.search(line)
                  for x in split_sentences(line)]
-        if sents:               # the paragraph's last sentence (anaphora opening paragraphs is rhetoric)
-            edges.append((sents[-1], len(sents) == 1))
-    groups: dict[tuple, list[int]] = {}
-    for k, (sentence, _) in enumerate(edges):
-        first = next((c for c in _CLAUSE_SPLIT.split(sentence) if TOKEN.search(c)), "")
+        if not sents:
+            continue
+        first = next((c for c in _CLAUSE_SPLIT.split(sents[-1]) if TOKEN.search(c)), "")
         frame = _frame(first, _FRAME_FUNCTION)
         if frame:
-            groups.setdefault(frame, []).append(k)
+            groups.setdefault(frame, []).append((sents[-1], len(sents) == 1, first))
     total = 0
-    for idx in groups.values():
-        if len(idx) < need:
+    for members in groups.values():
+        if len(members) < need:
             continue
-        for k in idx:
-            sentence, alone = edges[k]
+        for sentence, alone, first in members:
             if sentence in already:
                 continue
             n = len(TOKEN.findall(sentence))
             quoted = sum(len(TOKEN.findall(q)) for q in _QUOTED.findall(sentence))
-            first = next(c for c in _CLAUSE_SPLIT.split(sentence) if TOKEN.search(c))
             total += n if alone or quoted >= cfg.frame_quote_share * n else len(TOKEN.findall(first))
     return total
 
