@@ -5,7 +5,8 @@
    damaged copies and honest length ties): the one GRPO trains against (seed 0) and a held-out one (seed 1) that only scores
    the evaluation;
 2. warm start: a short SFT (``configs/sft_warmstart.yaml``) on think/answer pieces whose
-   request states their length, so RL starts from a policy that can write the structure (the
+   request states their length (English answers rejection-sampled from the embedded model itself,
+   ``assets/warmstart_self.jsonl``), so RL starts from a policy that can write the structure (the
    paper's continual pretraining mixes in think-format samples for the same reason);
 3. evaluates the untrained embedded model on the held-out evaluation prompts
    (``assets/eval_prompts.jsonl``, never trained on);
