@@ -25,7 +25,6 @@ minutes on 2 CPU cores for the 96 English rows x 4 answers.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
@@ -35,6 +34,8 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from make_warmstart_samples import plan  # noqa: E402
+
+from longwriter_zero.jsonl import read_jsonl, write_jsonl_atomic  # noqa: E402
 
 ASSETS = ROOT / "src/longwriter_zero/assets"
 
@@ -98,15 +99,13 @@ def main() -> None:
     ap.add_argument("--max-answer-tokens", type=int, default=200)
     ap.add_argument("--min-score", type=float, default=80.0, help="least S_l of a kept answer")
     args = ap.parse_args()
-    rows = [json.loads(ln) for ln in Path(args.rows).read_text(encoding="utf-8").splitlines() if ln.strip()]
+    rows = read_jsonl(args.rows)
     english = [r for r in rows if r["lang"] == "en"]
     answers = dict(zip((r["id"] for r in english),
                        sample_answers([r["prompt"] for r in english], args.k, args.max_new_tokens, args.seed)))
     out = [choose(r, answers[r["id"]], args.min_score, args.max_answer_tokens) or r if r["lang"] == "en" else r
            for r in rows]
-    with open(args.out, "w", encoding="utf-8") as f:
-        for r in out:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    write_jsonl_atomic(args.out, out)
     kept = sum(r["source"] == "self" for r in out)
     print(f"{args.out}: {len(out)} rows, {kept} of {len(english)} English responses sampled from the embedded model")
 
