@@ -35,7 +35,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from make_warmstart_samples import plan  # noqa: E402
 
+from longwriter_zero.evaluation.length_score import length_score  # noqa: E402
 from longwriter_zero.jsonl import read_jsonl, write_jsonl_atomic  # noqa: E402
+from longwriter_zero.rewards.repetition import repetition_metrics  # noqa: E402
+from longwriter_zero.text.counting import count_length  # noqa: E402
 
 ASSETS = ROOT / "src/longwriter_zero/assets"
 
@@ -45,37 +48,29 @@ def sample_answers(requests: list[str], k: int, max_new_tokens: int, seed: int, 
     import torch
     from tqdm import tqdm
 
+    from longwriter_zero.evaluation.generation import LocalGenerator
     from longwriter_zero.models import load_model
 
     torch.set_num_threads(2)
     model, tok = load_model("embedded")
     model.eval()
-    tok.padding_side = "left"
-    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-    texts = [tok.apply_chat_template([{"role": "user", "content": r}], tokenize=False, add_generation_prompt=True)
-             for r in requests for _ in range(k)]
-    flat = []
+    generate = LocalGenerator(model, tok, template="none", max_new_tokens=max_new_tokens, temperature=0.8,
+                              top_p=1.0, top_k=0)
+    flat = [r for r in requests for _ in range(k)]
+    out = []
     torch.manual_seed(seed)
-    with torch.no_grad(), tqdm(total=len(texts), desc="sample", unit="answer") as bar:
-        for i in range(0, len(texts), batch_size):
-            enc = tok(texts[i:i + batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
-            gen = model.generate(**enc, do_sample=True, temperature=0.8, top_p=1.0, top_k=0,
-                                 max_new_tokens=max_new_tokens, eos_token_id=tok.eos_token_id, pad_token_id=pad)
-            for ids in gen[:, enc.input_ids.shape[1]:].tolist():
-                finished = tok.eos_token_id in ids
-                ids = ids[:ids.index(tok.eos_token_id)] if finished else ids
-                flat.append({"text": tok.decode(ids, skip_special_tokens=True).strip(), "finished": finished,
-                             "tokens": len(ids)})
-            bar.update(len(enc.input_ids))
-    return [flat[j * k:(j + 1) * k] for j in range(len(requests))]
+    with tqdm(total=len(flat), desc="sample", unit="answer") as bar:
+        for i in range(0, len(flat), batch_size):
+            for c in generate(flat[i:i + batch_size]):
+                text = c.output.strip()
+                out.append({"text": text, "finished": c.finish_reason == "stop",
+                            "tokens": len(tok(text, add_special_tokens=False).input_ids)})
+            bar.update(len(flat[i:i + batch_size]))
+    return [out[j * k:(j + 1) * k] for j in range(len(requests))]
 
 
 def choose(row: dict, answers: list[dict], min_score: float, max_answer_tokens: int) -> dict | None:
     """The qualifying answer with the best S_l against ``row['length']``, or None."""
-    from longwriter_zero.evaluation.length_score import length_score
-    from longwriter_zero.rewards.repetition import repetition_metrics
-    from longwriter_zero.text.counting import count_length
-
     best, best_score = None, min_score
     for a in answers:
         text = re.sub(r"\n{3,}", "\n\n", a["text"])

@@ -65,6 +65,24 @@ def test_finish_reason_and_stop_cut(tiny_model):
     assert done.finish_reason == "length"
 
 
+def test_top_k_reaches_the_sampler(tiny_model):
+    """top_k=1 at temperature 1 samples the greedy answer; the generation config's default (None,
+    top-50) on the tiny random model does not, for one of three seeds at least."""
+    import torch
+
+    model, tok = tiny_model
+    greedy = LocalGenerator(model, tok, template="none", max_new_tokens=12, temperature=0)(["Write a poem."])
+    outs = {}
+    for top_k in (1, None):
+        gen = LocalGenerator(model, tok, template="none", max_new_tokens=12, temperature=1.0, top_p=1.0, top_k=top_k)
+        outs[top_k] = []
+        for seed in range(3):
+            torch.manual_seed(seed)
+            outs[top_k].append(gen(["Write a poem."])[0].output)
+    assert outs[1] == [greedy[0].output] * 3
+    assert any(o != greedy[0].output for o in outs[None])
+
+
 def test_generate_through_server(tmp_path, tiny_model):
     from longwriter_zero.serving.background import BackgroundServer
     from longwriter_zero.serving.server import create_app

@@ -106,10 +106,11 @@ class LocalGenerator:
     """Batched HF ``model.generate`` with left padding."""
 
     def __init__(self, model, tokenizer, template: str = "think", max_new_tokens: int = 2048,
-                 temperature: float = 0.6, top_p: float = 0.95):
+                 temperature: float = 0.6, top_p: float = 0.95, top_k: int | None = None):
         self.model, self.tok = model, tokenizer
         self.template = template
         self.max_new_tokens, self.temperature, self.top_p = max_new_tokens, temperature, top_p
+        self.top_k = top_k   # None: the model's generation config (transformers' default 50); 0: off
         self.stops = stop_strings(template)
         self._stopping = None
 
@@ -131,6 +132,8 @@ class LocalGenerator:
         kwargs = dict(max_new_tokens=self.max_new_tokens, pad_token_id=self.tok.pad_token_id)
         if self.temperature > 0:
             kwargs.update(do_sample=True, temperature=self.temperature, top_p=self.top_p)
+            if self.top_k is not None:
+                kwargs.update(top_k=self.top_k)
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None)
         if self.stops:
